@@ -1,0 +1,276 @@
+"""Camera view, body position and facing per frame, from the metric table; smoothed and causal.
+
+- View: ``front`` (the camera sees the chest or the back: shoulders and hips wide in the image)
+  or ``side`` (narrow), from ``body_yaw`` with hysteresis; plus the majority over the clip.
+  A person lying on their side filmed from the front is a ``front`` view.
+- Position: standing, kneeling, sitting, supine, prone, side_lying or unknown, from the trunk
+  angle, the heights above the floor line (in leg lengths), the thighs and the facing; a new
+  position is taken only after it has held for ``position_hold_s`` (no flicker).
+- Facing: which way the front of the body points in a side view, with the trunk turned upright
+  (see metrics.py); ``right`` also means the right side of the body faces the camera.
+
+Codes are small ints indexing the name tuples ``VIEWS``, ``POSITIONS``, ``FACINGS``. ``ContextStream``
+gives the same codes frame by frame as the batch functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+
+from .metrics import MetricTable
+from .track import PoseTrack
+
+VIEWS: Final[tuple[str, ...]] = ("unknown", "front", "side")
+POSITIONS: Final[tuple[str, ...]] = ("unknown", "standing", "kneeling", "sitting", "supine", "prone", "side_lying")
+FACINGS: Final[tuple[str, ...]] = ("unknown", "right", "left")
+VIEW_CODE: Final[dict[str, int]] = {name: i for i, name in enumerate(VIEWS)}
+POSITION_CODE: Final[dict[str, int]] = {name: i for i, name in enumerate(POSITIONS)}
+UPRIGHT_POSITIONS: Final[frozenset[str]] = frozenset({"standing", "kneeling", "sitting"})
+
+_UNKNOWN, _STANDING, _KNEELING, _SITTING, _SUPINE, _PRONE, _SIDE_LYING = range(len(POSITIONS))
+
+
+@dataclass(frozen=True)
+class ContextSettings:
+    """Thresholds of view and position detection (angles in degrees, heights in leg lengths)."""
+
+    front_below_yaw_deg: float = 40.0
+    side_above_yaw_deg: float = 55.0
+    position_hold_s: float = 0.4
+    lying_inclination_deg: tuple[float, float] = (50.0, 135.0)
+    lying_max_shoulder_height: float = 0.35
+    lying_flat_inclination_deg: tuple[float, float] = (65.0, 115.0)
+    lying_max_pelvis_height: float = 0.3
+    side_lying_max_yaw_deg: float = 45.0
+    side_lying_min_hip_line_deg: float = 50.0
+    kneeling_max_knee_height: float = 0.15
+    kneeling_min_hip_above_knee: float = 0.25
+    sitting_max_inclination_deg: float = 60.0
+    floor_sitting_max_pelvis_height: float = 0.2
+    chair_max_pelvis_height: float = 0.8
+    chair_max_thigh_angle_deg: float = 30.0
+    chair_max_shank_inclination_deg: float = 15.0
+    standing_min_pelvis_height: float = 0.2
+    standing_max_inclination_deg: float = 110.0
+    thigh_down_deg: float = -60.0
+
+
+_COLUMNS = (
+    "body_yaw", "trunk_inclination", "trunk_tilt", "facing", "shoulder_height", "pelvis_height", "pelvic_obliquity",
+    "knee_height_left", "knee_height_right", "thigh_elevation_left", "thigh_elevation_right",
+    "shank_inclination_left", "shank_inclination_right",
+)
+
+
+def detect_view(track: PoseTrack, table: MetricTable, settings: ContextSettings | None = None) -> tuple[np.ndarray, str]:
+    """Per-frame view codes (see VIEWS) and the overall view: 'front', 'side' or 'unknown'."""
+    settings = settings or ContextSettings()
+    _check_lengths(track, table)
+    yaw = table.column("body_yaw")[0]
+    state = _ViewState(settings)
+    codes = np.array([state.step(float(y)) for y in yaw], dtype=np.int8)
+    return codes, overall_view(codes)
+
+
+def overall_view(codes: np.ndarray) -> str:
+    """The view held in most frames with a known view ('unknown' when there is none)."""
+    front, side = int(np.sum(codes == VIEW_CODE["front"])), int(np.sum(codes == VIEW_CODE["side"]))
+    if front == side == 0:
+        return "unknown"
+    return "front" if front >= side else "side"
+
+
+def detect_position(track: PoseTrack, table: MetricTable, settings: ContextSettings | None = None) -> np.ndarray:
+    """Per-frame position codes (see POSITIONS), debounced over ``position_hold_s``."""
+    settings = settings or ContextSettings()
+    _check_lengths(track, table)
+    raw = raw_positions(table, settings)
+    state = _PositionState(settings)
+    return np.array([state.step(float(t), int(r)) for t, r in zip(track.t_s, raw)], dtype=np.int8)
+
+
+def detect_facing(table: MetricTable) -> np.ndarray:
+    """Per-frame facing codes (see FACINGS) from the ``facing`` metric (already smoothed over 1 s)."""
+    facing = table.column("facing")[0]
+    return np.where(facing > 0, 1, np.where(facing < 0, 2, 0)).astype(np.int8)
+
+
+def raw_positions(table: MetricTable, settings: ContextSettings | None = None) -> np.ndarray:
+    """Per-frame position codes before debouncing (vectorised)."""
+    settings = settings or ContextSettings()
+    c = {name: table.column(name)[0] for name in _COLUMNS}
+    return _classify(c, settings)
+
+
+def knee_above_hip(
+    table: MetricTable,
+    positions: np.ndarray,
+    *,
+    side: str = "either",
+    max_thigh_elevation_deg: float | None = 0.0,
+    max_hip_flexion_deg: float | None = None,
+) -> np.ndarray:
+    """The FAI safety test per frame: 1.0 = knee above the hip, 0.0 = fine, NaN = not measured.
+
+    Applies only in upright positions (standing, kneeling, sitting). A frame violates when the thigh
+    rises above ``max_thigh_elevation_deg`` (0 = horizontal) or, if given, the hip flexes past
+    ``max_hip_flexion_deg``. ``side``: 'left', 'right' or 'either' (violation on either side).
+    """
+    if side not in ("left", "right", "either"):
+        raise ValueError(f"side must be 'left', 'right' or 'either', got {side!r}")
+    if max_thigh_elevation_deg is None and max_hip_flexion_deg is None:
+        raise ValueError("give max_thigh_elevation_deg, max_hip_flexion_deg or both")
+    sides = ("left", "right") if side == "either" else (side,)
+    upright = np.isin(positions, [POSITION_CODE[p] for p in UPRIGHT_POSITIONS])
+    per_side = [_knee_above_hip_side(table, s, max_thigh_elevation_deg, max_hip_flexion_deg) for s in sides]
+    stacked = np.stack(per_side, axis=1)
+    any_bad = np.nanmax(np.where(np.isnan(stacked), -1.0, stacked), axis=1)
+    result = np.where(any_bad < 0, np.nan, any_bad)
+    return np.where(upright, result, np.nan)
+
+
+def _knee_above_hip_side(table: MetricTable, side: str, max_elev: float | None, max_flex: float | None) -> np.ndarray:
+    tests = []
+    if max_elev is not None:
+        tests.append(table.column(f"thigh_elevation_{side}")[0] - max_elev)
+    if max_flex is not None:
+        tests.append(table.column(f"hip_flexion_{side}")[0] - max_flex)
+    margin = np.stack(tests, axis=1)
+    measured = ~np.isnan(margin).all(axis=1)
+    bad = np.nanmax(np.where(np.isnan(margin), -np.inf, margin), axis=1) > 0
+    return np.where(measured, bad.astype(float), np.nan)
+
+
+class ContextStream:
+    """View and position one frame at a time, equal to the batch functions on the same rows."""
+
+    def __init__(self, names: tuple[str, ...], settings: ContextSettings | None = None):
+        self.settings = settings or ContextSettings()
+        self._index = {name: names.index(name) for name in _COLUMNS}
+        self._view = _ViewState(self.settings)
+        self._position = _PositionState(self.settings)
+
+    def update(self, t_s: float, values: np.ndarray) -> tuple[int, int]:
+        """(view code, position code) of one frame given its metric row."""
+        c = {name: np.asarray([values[j]], dtype=float) for name, j in self._index.items()}
+        raw = int(_classify(c, self.settings)[0])
+        return self._view.step(float(values[self._index["body_yaw"]])), self._position.step(float(t_s), raw)
+
+
+class _ViewState:
+    """Hysteresis between front and side on the body yaw; NaN keeps the last view."""
+
+    def __init__(self, settings: ContextSettings):
+        self.settings = settings
+        self.code = VIEW_CODE["unknown"]
+
+    def step(self, yaw_deg: float) -> int:
+        s = self.settings
+        if np.isnan(yaw_deg):
+            return self.code
+        if self.code == VIEW_CODE["unknown"]:
+            middle = (s.front_below_yaw_deg + s.side_above_yaw_deg) / 2
+            self.code = VIEW_CODE["side"] if yaw_deg >= middle else VIEW_CODE["front"]
+        elif yaw_deg > s.side_above_yaw_deg:
+            self.code = VIEW_CODE["side"]
+        elif yaw_deg < s.front_below_yaw_deg:
+            self.code = VIEW_CODE["front"]
+        return self.code
+
+
+class _PositionState:
+    """Debounce: a new position (the first one too) is taken once it has held for position_hold_s."""
+
+    def __init__(self, settings: ContextSettings):
+        self.hold_s = settings.position_hold_s
+        self.code = _UNKNOWN
+        self._candidate = _UNKNOWN
+        self._since_s = -np.inf
+
+    def step(self, t_s: float, raw: int) -> int:
+        if raw == self.code:
+            self._candidate = raw
+            return self.code
+        if raw != self._candidate:
+            self._candidate, self._since_s = raw, t_s
+        if t_s - self._since_s >= self.hold_s - 1e-6:  # tolerate rounding in frame times
+            self.code = raw
+        return self.code
+
+
+def _classify(c: dict[str, np.ndarray], s: ContextSettings) -> np.ndarray:
+    """Position codes per frame from metric columns (NaN-aware: a comparison with NaN is False)."""
+    with np.errstate(invalid="ignore"):
+        lying, lying_code = _lying(c, s)
+        standing, sitting, kneeling = _upright(c, s)
+    code = np.full(len(c["trunk_inclination"]), _UNKNOWN, dtype=np.int8)
+    code = np.where(standing, _STANDING, code)
+    code = np.where(sitting, _SITTING, code)
+    code = np.where(kneeling, _KNEELING, code)
+    code = np.where(lying, lying_code, code)
+    return np.where(np.isnan(c["trunk_inclination"]), _UNKNOWN, code).astype(np.int8)
+
+
+def _lying(c: dict[str, np.ndarray], s: ContextSettings) -> tuple[np.ndarray, np.ndarray]:
+    """(lying, which lying position) per frame.
+
+    Lying: the trunk roughly horizontal with the shoulders near the floor, or flat with the pelvis
+    near the floor, or (front view) the hips stacked one above the other. Side-lying when the torso
+    is seen wide (front view); otherwise supine or prone by whether the front of the body (the
+    trunk turned by ``facing``, see metrics.py) points up or down.
+    """
+    incl, yaw, pelvis_h = c["trunk_inclination"], c["body_yaw"], c["pelvis_height"]
+    thigh = np.stack([c["thigh_elevation_left"], c["thigh_elevation_right"]], axis=1)
+    lo, hi = s.lying_flat_inclination_deg
+    flat = (incl >= lo) & (incl <= hi)
+    trunk_down = (incl >= s.lying_inclination_deg[0]) & (incl <= s.lying_inclination_deg[1])
+    hips_stacked = (yaw < s.side_lying_max_yaw_deg) & (np.abs(c["pelvic_obliquity"]) > s.side_lying_min_hip_line_deg)
+    near_floor = (trunk_down & (c["shoulder_height"] < s.lying_max_shoulder_height)) | (flat & (pelvis_h < s.lying_max_pelvis_height))
+    # Without a floor line: a flat trunk, unless a thigh hangs down (bent over while standing).
+    leg_hanging = np.any(thigh < s.thigh_down_deg, axis=1)
+    lying = np.where(~np.isnan(pelvis_h), near_floor, flat & ~leg_hanging) | (hips_stacked & trunk_down)
+    anterior_up = -c["facing"] * np.sin(np.radians(c["trunk_tilt"]))
+    face_up_or_down = np.where(anterior_up > 0, _SUPINE, np.where(anterior_up < 0, _PRONE, _UNKNOWN))
+    return lying, np.where(yaw < s.side_lying_max_yaw_deg, _SIDE_LYING, face_up_or_down)
+
+
+def _upright(c: dict[str, np.ndarray], s: ContextSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(standing, sitting, kneeling) per frame; lying is decided separately and wins.
+
+    Kneeling: a knee at the floor line with the pelvis well above it. Sitting: trunk upright and
+    either the pelvis at the floor line, or thighs level with a shin near vertical (a squat at the
+    same depth has its shins inclined forward). Standing: the pelvis above the floor-sitting height.
+    Without a floor line (feet out of view): thighs hanging down = standing, level = sitting.
+    """
+    incl, pelvis_h = c["trunk_inclination"], c["pelvis_height"]
+    knee_h = np.stack([c["knee_height_left"], c["knee_height_right"]], axis=1)
+    thigh = np.stack([c["thigh_elevation_left"], c["thigh_elevation_right"]], axis=1)
+    shank = np.stack([c["shank_inclination_left"], c["shank_inclination_right"]], axis=1)
+    heights_known = ~np.isnan(pelvis_h)
+    upright = incl < s.sitting_max_inclination_deg
+
+    knee_down = (knee_h < s.kneeling_max_knee_height) & (pelvis_h[:, None] - knee_h > s.kneeling_min_hip_above_knee)
+    kneeling = np.any(knee_down, axis=1)
+
+    thigh_level = np.abs(thigh) < s.chair_max_thigh_angle_deg
+    thighs_level = np.all(thigh_level | np.isnan(thigh), axis=1) & np.any(thigh_level, axis=1)
+    shin_vertical = np.any(shank < s.chair_max_shank_inclination_deg, axis=1)
+    on_chair = (pelvis_h < s.chair_max_pelvis_height) & thighs_level & shin_vertical
+    on_floor = pelvis_h < s.floor_sitting_max_pelvis_height
+    thighs_down = np.all((thigh < s.thigh_down_deg) | np.isnan(thigh), axis=1) & ~np.isnan(thigh).all(axis=1)
+
+    sitting = np.where(heights_known, upright & (on_floor | on_chair), upright & thighs_level & shin_vertical)
+    standing = np.where(
+        heights_known,
+        (pelvis_h >= s.standing_min_pelvis_height) & (incl < s.standing_max_inclination_deg),
+        upright & thighs_down,
+    )
+    return standing, sitting, kneeling
+
+
+def _check_lengths(track: PoseTrack, table: MetricTable) -> None:
+    if len(track) != len(table):
+        raise ValueError(f"track has {len(track)} frames but the metric table has {len(table)}")

@@ -1,0 +1,504 @@
+"""Joint angles, heights and body measures for every frame of a pose track, with confidence.
+
+``compute_metrics(track)`` returns a :class:`MetricTable` (n frames x m metrics); ``MetricsStream``
+gives the same numbers one frame at a time for live use. Everything is causal: a frame's values
+depend only on that frame and the frames before it.
+
+Conventions (geometry.py has the vector conventions):
+
+- Angles in degrees. A metric is NaN where a landmark it uses is missing or has visibility below
+  ``min_visibility``; its confidence is the smallest visibility of the landmarks it uses (0 without
+  a pose).
+- Image angles use pixel coordinates (so non-square frames are right). Angles that are 3D by nature
+  (hip flexion, knee flexion, thigh elevation, trunk inclination) blend the image angle with the
+  world-landmark angle by the view: image only when the torso is seen from the side (``body_yaw``
+  >= 75 deg), world only when it is seen from the front or at an angle (<= 55 deg), a smooth ramp
+  between. Without world landmarks the image angle is used everywhere (then these are correct
+  in side view only). Front-view metrics (hip abduction, FPPA, pelvic obliquity, lateral lean,
+  separations) are image angles: meaningful in front view only.
+- "Image-relative" metrics (thigh elevation, trunk inclination and tilt, pelvic obliquity, heights)
+  assume a level camera: the image vertical is the direction of gravity. The others are
+  body-relative and do not change when the image is rotated.
+- ``facing``: which way the person's front points in a side view once the trunk is turned upright,
+  +1 = image right, -1 = image left (equivalently: +1 = the right side of the body faces the camera).
+  It is a vote, over the last second, of three cues: the nose ahead of the ears, the toes ahead of
+  the heels, and which hip/shoulder is nearer the camera (MediaPipe z). Unknown (NaN) in front view.
+- ``hip_flexion`` is signed: negative = extension (thigh behind the trunk line). The sign comes
+  from ``facing`` in side view and from the world hip axis in front view; if neither is known the
+  magnitude is returned.
+- Floor line: the image height of the lowest visible foot point (ankle, heel, toe) per frame; the
+  floor is its robust low quantile over the last ``floor_window_s`` seconds (a fixed camera).
+  Leg length: hip-knee plus knee-ankle in pixels, the longer leg, at least 1.4 torso lengths (legs
+  pointing at the camera look short), robust high quantile over the last ``scale_window_s``
+  seconds. Heights and horizontal positions are in leg lengths.
+
+Columns beyond docs/ARCHITECTURE.md: ``shank_inclination_{side}`` (knee->ankle from straight down,
+0 = vertical shin), ``trunk_tilt`` (signed trunk angle from the image vertical, + leaning to the
+image right), ``knee_height_{side}`` and ``shoulder_height`` (lower shoulder) above the floor in
+leg lengths, ``body_yaw`` (0 = front or back view, 90 = side view) and ``facing`` (+1 / -1 / NaN).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import deque
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from . import geometry as geo
+from .errors import SpecError
+from .landmarks import INDEX, LEFT_HIP, LEFT_SHOULDER, NOSE, NUM_LANDMARKS, RIGHT_HIP, RIGHT_SHOULDER, SIDES, side_index
+from .track import PoseTrack
+
+LS, RS, LH, RH = LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP
+LEFT_EAR, RIGHT_EAR = INDEX["left_ear"], INDEX["right_ear"]
+TORSO = (LS, RS, LH, RH)
+
+# Typical (shoulder width + hip width) / 2 / torso length of a person seen from the front (MediaPipe
+# landmarks); the reference when no world landmarks give the person's own ratio.
+FRONT_WIDTH_RATIO = 0.58
+# Lower bound of leg length (hip-knee-ankle) / torso length (shoulder centre - hip centre) in the
+# image; measured medians on real clips are 1.3-1.8 (side views, MediaPipe landmarks).
+MIN_LEG_PER_TORSO = 1.4
+# Body yaw (deg) range over which 3D angles move from world landmarks to image pixels.
+WORLD_TO_IMAGE_YAW_DEG = (55.0, 75.0)
+# Body yaw (deg) below which the facing cues are not counted (front view: no side faces the camera).
+FACING_MIN_YAW_DEG = 45.0
+
+METRIC_UNITS: dict[str, str] = {
+    **{f"hip_flexion_{s}": "deg" for s in SIDES},
+    **{f"knee_flexion_{s}": "deg" for s in SIDES},
+    **{f"thigh_elevation_{s}": "deg" for s in SIDES},
+    **{f"shank_inclination_{s}": "deg" for s in SIDES},
+    **{f"hip_abduction_{s}": "deg" for s in SIDES},
+    **{f"knee_fppa_{s}": "deg" for s in SIDES},
+    "pelvic_obliquity": "deg",
+    **{f"pelvic_drop_{s}": "deg" for s in SIDES},
+    "trunk_inclination": "deg",
+    "trunk_lateral_lean": "deg",
+    "trunk_tilt": "deg",
+    **{f"ankle_height_{s}": "leg" for s in SIDES},
+    **{f"foot_height_{s}": "leg" for s in SIDES},
+    **{f"knee_height_{s}": "leg" for s in SIDES},
+    "knee_separation": "hip_width",
+    "ankle_separation": "hip_width",
+    "pelvis_height": "leg",
+    "shoulder_height": "leg",
+    "pelvis_x": "leg",
+    "leg_length_px": "px",
+    "body_yaw": "deg",
+    "facing": "sign",
+}
+METRIC_NAMES: tuple[str, ...] = tuple(METRIC_UNITS)
+
+
+@dataclass(frozen=True)
+class MetricSettings:
+    """Thresholds and windows of the metric computation (defaults suit 5-60 fps video)."""
+
+    min_visibility: float = 0.5
+    floor_window_s: float = 3.0
+    floor_quantile: float = 0.1
+    scale_window_s: float = 3.0
+    scale_quantile: float = 0.9
+    facing_window_s: float = 1.0
+    facing_min_votes: float = 1.0
+    window_max_frames: int = 128
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.min_visibility <= 1.0:
+            raise ValueError(f"min_visibility must be in [0, 1], got {self.min_visibility}")
+        if self.window_max_frames < 1:
+            raise ValueError(f"window_max_frames must be >= 1, got {self.window_max_frames}")
+
+
+@dataclass(frozen=True)
+class MetricTable:
+    """Metric values per frame: ``values[i, j]`` is metric ``names[j]`` at frame i (NaN = not measured)."""
+
+    names: tuple[str, ...]
+    values: np.ndarray
+    confidence: np.ndarray
+
+    def __post_init__(self) -> None:
+        shape = (self.values.shape[0], len(self.names))
+        if self.values.shape != shape or self.confidence.shape != shape:
+            raise ValueError(f"values {self.values.shape} and confidence {self.confidence.shape} must be {shape}")
+
+    def __len__(self) -> int:
+        return self.values.shape[0]
+
+    def index(self, name: str) -> int:
+        """Column of a metric; SpecError naming the closest known metric when it does not exist."""
+        try:
+            return self.names.index(name)
+        except ValueError:
+            close = difflib.get_close_matches(name, self.names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise SpecError(f"unknown metric {name!r}{hint}") from None
+
+    def column(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(values, confidence) of one metric over all frames."""
+        j = self.index(name)
+        return self.values[:, j], self.confidence[:, j]
+
+
+class MetricRow(NamedTuple):
+    """One frame of metrics, in the order of ``METRIC_NAMES``."""
+
+    values: np.ndarray
+    confidence: np.ndarray
+
+
+@dataclass(frozen=True)
+class _FrameInputs:
+    """Landmarks of n frames in the up frame (see geometry.py), visibility with NaN -> 0."""
+
+    xy: np.ndarray  # (n, 33, 2) px, y up
+    z: np.ndarray  # (n, 33) px, toward the viewer, from MediaPipe's image z
+    visibility: np.ndarray  # (n, 33)
+    world: np.ndarray | None  # (n, 33, 3) m, camera frame x right, y up, z toward viewer
+    image_size: tuple[int, int]
+
+    @staticmethod
+    def from_arrays(landmarks: np.ndarray, world: np.ndarray | None, image_size: tuple[int, int]) -> "_FrameInputs":
+        width, height = image_size
+        xy = geo.image_to_up(landmarks[:, :, :2] * np.array([width, height], dtype=float))
+        z = -landmarks[:, :, 2] * width
+        visibility = np.nan_to_num(landmarks[:, :, 3], nan=0.0)
+        return _FrameInputs(xy, z, visibility, None if world is None else geo.world_to_up(world), image_size)
+
+
+@dataclass(frozen=True)
+class _WindowInputs:
+    """Per-frame raw quantities that the causal windows aggregate."""
+
+    lowest_foot_y: np.ndarray  # (n,) up-frame y of the lowest visible foot point
+    leg_length_px: np.ndarray  # (n,) longer visible leg (hip-knee + knee-ankle), >= 1.4 torso lengths
+    facing_votes: np.ndarray  # (n,) sum of facing cue signs (0 when none counted)
+    facing_voters: np.ndarray  # (n,) 1 when at least one cue was counted
+
+
+@dataclass(frozen=True)
+class _WindowOutputs:
+    floor_y: np.ndarray
+    leg_length_px: np.ndarray
+    facing: np.ndarray  # +1, -1 or 0 (unknown)
+
+
+def compute_metrics(track: PoseTrack, *, min_visibility: float = 0.5, settings: MetricSettings | None = None) -> MetricTable:
+    """All metrics of every frame of the track (vectorised; causal, so equal to :class:`MetricsStream`)."""
+    settings = settings or MetricSettings(min_visibility=min_visibility)
+    if len(track) == 0:
+        return MetricTable(METRIC_NAMES, np.zeros((0, len(METRIC_NAMES))), np.zeros((0, len(METRIC_NAMES))))
+    frames = _FrameInputs.from_arrays(track.landmarks, track.world, track.image_size)
+    window_in = _window_inputs(frames, settings)
+    window_out = _window_outputs(window_in, np.asarray(track.t_s, dtype=float), settings)
+    values, confidence = _assemble(frames, window_out, settings)
+    return MetricTable(METRIC_NAMES, values, confidence)
+
+
+class MetricsStream:
+    """Metrics one frame at a time, equal to ``compute_metrics`` on the same frames."""
+
+    def __init__(self, image_size: tuple[int, int], *, min_visibility: float = 0.5, settings: MetricSettings | None = None):
+        self.settings = settings or MetricSettings(min_visibility=min_visibility)
+        self.image_size = image_size
+        self.names = METRIC_NAMES
+        self._history: deque[tuple[float, _WindowInputs]] = deque(maxlen=self.settings.window_max_frames)
+
+    def update(self, t_s: float, landmarks: np.ndarray, world: np.ndarray | None = None) -> MetricRow:
+        """Metrics of one frame: landmarks (33, 4) as in PoseTrack (all NaN = no pose), world (33, 3) or None."""
+        if landmarks.shape != (NUM_LANDMARKS, 4):
+            raise ValueError(f"landmarks has shape {landmarks.shape}, expected ({NUM_LANDMARKS}, 4)")
+        if self._history and t_s <= self._history[-1][0]:
+            raise ValueError(f"t_s must increase: got {t_s} after {self._history[-1][0]}")
+        frames = _FrameInputs.from_arrays(landmarks[None], None if world is None else world[None], self.image_size)
+        self._history.append((float(t_s), _window_inputs(frames, self.settings)))
+        window_out = self._window_outputs_last()
+        values, confidence = _assemble(frames, window_out, self.settings)
+        return MetricRow(values[0], confidence[0])
+
+    def _window_outputs_last(self) -> _WindowOutputs:
+        width = self.settings.window_max_frames
+        pad = width - len(self._history)
+        t = np.concatenate([np.full(pad, -np.inf), [t for t, _ in self._history]])[None]
+
+        def row(field: str) -> np.ndarray:
+            vals = np.concatenate([getattr(w, field) for _, w in self._history])
+            return np.concatenate([np.full(pad, np.nan), vals])[None]
+
+        window_in = {f: row(f) for f in ("lowest_foot_y", "leg_length_px", "facing_votes", "facing_voters")}
+        return _aggregate_windows(window_in, t, t[:, -1], self.settings)
+
+
+def _window_inputs(frames: _FrameInputs, settings: MetricSettings) -> _WindowInputs:
+    """The per-frame quantities that feed the causal windows."""
+    xy, ok = frames.xy, frames.visibility >= settings.min_visibility
+    foot_points = [side_index(s, part) for s in SIDES for part in ("ankle", "heel", "foot_index")]
+    foot_y = np.where(ok[:, foot_points], xy[:, foot_points, 1], np.inf)
+    lowest = foot_y.min(axis=1)
+    lowest = np.where(np.isinf(lowest), np.nan, lowest)
+
+    legs = []
+    for s in SIDES:
+        h, k, a = side_index(s, "hip"), side_index(s, "knee"), side_index(s, "ankle")
+        length = geo.norm(xy[:, k] - xy[:, h]) + geo.norm(xy[:, a] - xy[:, k])
+        legs.append(np.where(ok[:, h] & ok[:, k] & ok[:, a], length, np.nan))
+    # Foreshortening only shortens: the torso gives a lower bound when the legs point at the camera.
+    torso = geo.norm((xy[:, LS] + xy[:, RS]) / 2 - (xy[:, LH] + xy[:, RH]) / 2)
+    torso_bound = np.where(ok[:, list(TORSO)].all(axis=1), MIN_LEG_PER_TORSO * torso, np.nan)
+    leg = np.fmax(np.fmax(legs[0], legs[1]), torso_bound)
+
+    votes, voters = _facing_votes(frames, ok)
+    return _WindowInputs(lowest, leg, votes, voters)
+
+
+def _facing_votes(frames: _FrameInputs, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame facing cues: +1 each for 'right side toward the camera', -1 for the left."""
+    xy, z = frames.xy, frames.z
+    trunk = (xy[:, LS] + xy[:, RS]) / 2 - (xy[:, LH] + xy[:, RH]) / 2
+    trunk_sq = geo.dot(trunk, trunk)
+    torso_ok = ok[:, list(TORSO)].all(axis=1) & (trunk_sq > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        yaw = _body_yaw_deg(frames)
+        counted = torso_ok & ~(yaw < FACING_MIN_YAW_DEG)
+        cues = []
+        # The nose is ahead of the ears: anterior = trunk rotated clockwise when the right side faces us.
+        nose_rel = xy[:, NOSE] - (xy[:, LEFT_EAR] + xy[:, RIGHT_EAR]) / 2
+        nose = -geo.cross_2d(trunk, nose_rel) / trunk_sq
+        cues.append(np.where(ok[:, [NOSE, LEFT_EAR, RIGHT_EAR]].all(axis=1), geo.sign_or_zero(nose, 0.05), 0.0))
+        # The toes point ahead of the shank (ankle angle between 0 and 180 deg in the sagittal plane).
+        for s in SIDES:
+            k, a, h, t = (side_index(s, p) for p in ("knee", "ankle", "heel", "foot_index"))
+            foot = geo.cross_2d(xy[:, a] - xy[:, k], xy[:, t] - xy[:, h]) / trunk_sq
+            cues.append(np.where(ok[:, [k, a, h, t]].all(axis=1), geo.sign_or_zero(foot, 0.08), 0.0))
+        # The nearer hip and shoulder (larger z toward the viewer) is the side that faces the camera.
+        depth = ((z[:, RS] + z[:, RH]) - (z[:, LS] + z[:, LH])) / 2 / np.sqrt(trunk_sq)
+        cues.append(geo.sign_or_zero(depth, 0.5))
+    stacked = np.where(counted[:, None], np.stack(cues, axis=1), 0.0)
+    votes = stacked.sum(axis=1)
+    voters = (stacked != 0).any(axis=1).astype(float)
+    return votes, voters
+
+
+def _window_outputs(window_in: _WindowInputs, t_s: np.ndarray, settings: MetricSettings) -> _WindowOutputs:
+    """Causal windows over the whole track (row i covers the frames up to i)."""
+    width = settings.window_max_frames
+    t_pad = np.concatenate([np.full(width - 1, -np.inf), t_s])
+    t_rows = np.lib.stride_tricks.sliding_window_view(t_pad, width)
+
+    def rows(values: np.ndarray) -> np.ndarray:
+        padded = np.concatenate([np.full(width - 1, np.nan), values])
+        return np.lib.stride_tricks.sliding_window_view(padded, width)
+
+    fields = ("lowest_foot_y", "leg_length_px", "facing_votes", "facing_voters")
+    return _aggregate_windows({f: rows(getattr(window_in, f)) for f in fields}, t_rows, t_s, settings)
+
+
+def _aggregate_windows(rows: dict[str, np.ndarray], t_rows: np.ndarray, t_now: np.ndarray, settings: MetricSettings) -> _WindowOutputs:
+    """Floor, leg length and facing from window rows (k, width) ending at times t_now (k,)."""
+    age = t_now[:, None] - t_rows
+    floor = _row_quantile(np.where(age < settings.floor_window_s, rows["lowest_foot_y"], np.nan), settings.floor_quantile)
+    leg = _row_quantile(np.where(age < settings.scale_window_s, rows["leg_length_px"], np.nan), settings.scale_quantile)
+    in_facing = age < settings.facing_window_s
+    votes = np.nansum(np.where(in_facing, rows["facing_votes"], 0.0), axis=1)
+    voters = np.nansum(np.where(in_facing, rows["facing_voters"], 0.0), axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_vote = np.where(voters > 0, votes / np.maximum(voters, 1.0), 0.0)
+    facing = geo.sign_or_zero(mean_vote, settings.facing_min_votes - 1e-9)
+    return _WindowOutputs(floor, leg, facing)
+
+
+def _row_quantile(rows: np.ndarray, q: float) -> np.ndarray:
+    """Quantile (lower order statistic) of each row, ignoring NaN; NaN for an all-NaN row."""
+    ordered = np.sort(rows, axis=1)  # NaN sort last
+    count = np.sum(~np.isnan(rows), axis=1)
+    k = np.floor(q * np.maximum(count - 1, 0)).astype(int)
+    picked = np.take_along_axis(ordered, k[:, None], axis=1)[:, 0]
+    return np.where(count > 0, picked, np.nan)
+
+
+def _body_yaw_deg(frames: _FrameInputs) -> np.ndarray:
+    """How far the torso is turned from the camera: 0 = front or back view, 90 = side view.
+
+    cos(yaw) = the image width ratio of the torso over the person's own front-view ratio (from the
+    world landmarks when present, else a typical value).
+    """
+    ratio = _width_ratio(frames.xy)
+    reference = np.full(ratio.shape, FRONT_WIDTH_RATIO)
+    if frames.world is not None:
+        world_ratio = _width_ratio(frames.world)
+        reference = np.where(np.isfinite(world_ratio) & (world_ratio > 0), world_ratio, reference)
+    with np.errstate(invalid="ignore"):
+        return np.degrees(np.arccos(np.clip(ratio / reference, 0.0, 1.0)))
+
+
+def _width_ratio(points: np.ndarray) -> np.ndarray:
+    """(shoulder width + hip width) / 2 / torso length of (n, 33, d) points."""
+    shoulders = geo.norm(points[:, LS] - points[:, RS])
+    hips = geo.norm(points[:, LH] - points[:, RH])
+    torso = geo.norm((points[:, LS] + points[:, RS]) / 2 - (points[:, LH] + points[:, RH]) / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(torso > 0, (shoulders + hips) / 2 / torso, np.nan)
+
+
+def _assemble(frames: _FrameInputs, window: _WindowOutputs, settings: MetricSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Every metric of every frame: (values, confidence), each (n, m) in METRIC_NAMES order."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        columns = _metric_columns(frames, window)
+    n = frames.xy.shape[0]
+    values = np.full((n, len(METRIC_NAMES)), np.nan)
+    confidence = np.zeros((n, len(METRIC_NAMES)))
+    vis = frames.visibility
+    has_pose = ~np.isnan(frames.xy[:, :, 0]).all(axis=1)
+    for j, name in enumerate(METRIC_NAMES):
+        value, used, extra_ok = columns[name]
+        conf = vis[:, list(used)].min(axis=1) if used else np.ones(n)
+        if extra_ok is not None:
+            conf = np.where(extra_ok, conf, 0.0)
+        conf = np.where(has_pose, conf, 0.0)
+        confidence[:, j] = conf
+        values[:, j] = np.where(conf >= settings.min_visibility, value, np.nan)
+    values[~np.isfinite(values)] = np.nan
+    return values, confidence
+
+
+Column = tuple[np.ndarray, tuple[int, ...], np.ndarray | None]  # value, landmarks used, extra validity
+
+
+@dataclass(frozen=True)
+class _Body:
+    """Shared per-frame geometry of n frames (up frame, pixels; world in metres)."""
+
+    xy: np.ndarray
+    world: np.ndarray | None
+    hip_mid: np.ndarray
+    trunk: np.ndarray  # hip centre -> shoulder centre
+    hips_apart: np.ndarray  # a usable hip line (none in an exact side view; rounding leaves ~1e-13 px)
+    yaw: np.ndarray
+    image_weight: np.ndarray  # weight of the image angle in 3D-by-nature angles (1 = image only)
+
+    @staticmethod
+    def of(frames: _FrameInputs) -> "_Body":
+        xy = frames.xy
+        hip_mid = (xy[:, LH] + xy[:, RH]) / 2
+        trunk = (xy[:, LS] + xy[:, RS]) / 2 - hip_mid
+        hips_apart = geo.norm(xy[:, RH] - xy[:, LH]) > 1e-6 * geo.norm(trunk)
+        yaw = _body_yaw_deg(frames)
+        image_weight = np.where(np.isnan(yaw), 1.0, geo.smoothstep(yaw, *WORLD_TO_IMAGE_YAW_DEG))
+        return _Body(xy, frames.world, hip_mid, trunk, hips_apart, yaw, image_weight)
+
+    def blend(self, image_value: np.ndarray, world_value: np.ndarray | None) -> np.ndarray:
+        """Image angle in side view, world angle in front/oblique view, a ramp between."""
+        if world_value is None:
+            return image_value
+        w = self.image_weight
+        mixed = np.where(w == 0.0, world_value, np.where(w == 1.0, image_value, w * image_value + (1.0 - w) * world_value))
+        return np.where(np.isnan(world_value), image_value, mixed)
+
+
+def _metric_columns(frames: _FrameInputs, window: _WindowOutputs) -> dict[str, Column]:
+    """name -> (value, landmarks used, extra validity or None). Masking by visibility happens later."""
+    body = _Body.of(frames)
+    cols = {**_sagittal_columns(body, window.facing), **_frontal_columns(body), **_height_columns(body, window, frames.image_size)}
+    cols["trunk_tilt"] = (geo.tilt_deg(body.trunk), TORSO, None)
+    cols["body_yaw"] = (body.yaw, TORSO, None)
+    cols["facing"] = (np.where(window.facing == 0, np.nan, window.facing), (), window.facing != 0)
+    return cols
+
+
+def _sagittal_columns(body: _Body, facing: np.ndarray) -> dict[str, Column]:
+    """Hip and knee flexion, thigh elevation, shank and trunk inclination (image / world blend)."""
+    xy, world = body.xy, body.world
+    trunk_3d = None if world is None else (world[:, LS] + world[:, RS]) / 2 - (world[:, LH] + world[:, RH]) / 2
+    cols: dict[str, Column] = {}
+    for s in SIDES:
+        hip, knee, ankle = (side_index(s, p) for p in ("hip", "knee", "ankle"))
+        thigh, shank = xy[:, knee] - xy[:, hip], xy[:, ankle] - xy[:, knee]
+        # Hip flexion: from the trunk axis continued below the hip to the thigh, + = thigh ahead of
+        # the trunk line. Image: the sign comes from `facing`. World: the signed angle about the
+        # hip axis (right hip - left hip) after projecting that axis out.
+        mag_2d = geo.angle_between_deg(-body.trunk, thigh)
+        sign_2d = np.where(geo.cross_2d(-body.trunk, thigh) < 0, -1.0, 1.0) * facing
+        mag_3d = knee_3d = elev_3d = shank_3d = None
+        sign_3d = np.zeros(len(mag_2d))
+        if world is not None:
+            thigh_3d, shank_vec_3d = world[:, knee] - world[:, hip], world[:, ankle] - world[:, knee]
+            flex_3d = geo.angle_about_axis_deg(-trunk_3d, thigh_3d, world[:, RH] - world[:, LH])
+            mag_3d = np.abs(flex_3d)
+            sign_3d = np.where(np.isnan(flex_3d), 0.0, np.where(flex_3d < 0, -1.0, 1.0))
+            knee_3d = geo.angle_between_deg(thigh_3d, shank_vec_3d)
+            elev_3d = geo.elevation_deg(thigh_3d)
+            shank_3d = 180.0 - geo.inclination_deg(shank_vec_3d)
+        image_first = body.image_weight >= 0.5
+        primary, secondary = np.where(image_first, sign_2d, sign_3d), np.where(image_first, sign_3d, sign_2d)
+        sign = np.where(primary != 0, primary, np.where(secondary != 0, secondary, 1.0))
+        cols[f"hip_flexion_{s}"] = (sign * body.blend(mag_2d, mag_3d), (*TORSO, knee), None)
+        cols[f"knee_flexion_{s}"] = (body.blend(geo.angle_between_deg(thigh, shank), knee_3d), (hip, knee, ankle), None)
+        cols[f"thigh_elevation_{s}"] = (body.blend(geo.elevation_deg(thigh), elev_3d), (hip, knee), None)
+        cols[f"shank_inclination_{s}"] = (body.blend(180.0 - geo.inclination_deg(shank), shank_3d), (knee, ankle), None)
+    incl_3d = None if trunk_3d is None else geo.inclination_deg(trunk_3d)
+    cols["trunk_inclination"] = (body.blend(geo.inclination_deg(body.trunk), incl_3d), TORSO, None)
+    return cols
+
+
+def _frontal_columns(body: _Body) -> dict[str, Column]:
+    """Front-view image angles: hip abduction, FPPA, pelvic obliquity and drop, lateral lean, separations."""
+    xy, trunk, apart = body.xy, body.trunk, body.hips_apart
+    cols: dict[str, Column] = {}
+    for s, other in (("left", "right"), ("right", "left")):
+        hip, knee, ankle = (side_index(s, p) for p in ("hip", "knee", "ankle"))
+        other_hip = side_index(other, "hip")
+        thigh, shank = xy[:, knee] - xy[:, hip], xy[:, ankle] - xy[:, knee]
+        lateral = xy[:, hip] - xy[:, other_hip]
+        # Hip abduction: thigh from the pelvis perpendicular (pointing away from the shoulders), + lateral.
+        down = geo.rotate_cw_2d(lateral)
+        down = np.where((geo.dot(down, trunk) > 0)[:, None], -down, down)
+        outward = np.sign(geo.cross_2d(down, lateral))
+        cols[f"hip_abduction_{s}"] = (geo.signed_angle_2d_deg(down, thigh) * outward, (LS, RS, hip, other_hip, knee), apart)
+        # FPPA: deviation of the knee from the hip-ankle line, + when the knee is medial (valgus).
+        hip_to_ankle = xy[:, ankle] - xy[:, hip]
+        medial_side = np.sign(geo.cross_2d(hip_to_ankle, -lateral))
+        medial_side = np.where(medial_side == 0, np.nan, medial_side)
+        knee_side = np.where(geo.cross_2d(hip_to_ankle, thigh) < 0, -1.0, 1.0)
+        fppa = geo.angle_between_deg(thigh, shank) * knee_side * medial_side
+        cols[f"knee_fppa_{s}"] = (fppa, (hip, other_hip, knee, ankle), apart)
+
+    hip_line = xy[:, RH] - xy[:, LH]
+    obliquity = np.degrees(np.arctan2(hip_line[:, 1], np.abs(hip_line[:, 0])))
+    obliquity = np.where(geo.norm(hip_line) == 0, np.nan, obliquity)
+    cols["pelvic_obliquity"] = (obliquity, (LH, RH), None)
+    cols["pelvic_drop_left"] = (np.maximum(obliquity, 0.0), (LH, RH), None)
+    cols["pelvic_drop_right"] = (np.maximum(-obliquity, 0.0), (LH, RH), None)
+    subject_right = np.sign((xy[:, RH] - xy[:, LH] + xy[:, RS] - xy[:, LS])[:, 0])
+    lean = np.degrees(np.arctan2(trunk[:, 0] * subject_right, trunk[:, 1]))
+    cols["trunk_lateral_lean"] = (np.where((subject_right == 0) | (geo.norm(trunk) == 0), np.nan, lean), TORSO, None)
+    hip_width = geo.norm(hip_line)
+    for part in ("knee", "ankle"):
+        left, right = side_index("left", part), side_index("right", part)
+        cols[f"{part}_separation"] = (geo.norm(xy[:, left] - xy[:, right]) / hip_width, (LH, RH, left, right), apart)
+    return cols
+
+
+def _height_columns(body: _Body, window: _WindowOutputs, image_size: tuple[int, int]) -> dict[str, Column]:
+    """Heights above the floor line and the horizontal pelvis position, in leg lengths."""
+    xy, leg, floor = body.xy, window.leg_length_px, window.floor_y
+    scale_ok = np.isfinite(leg) & (leg > 0) & np.isfinite(floor)
+
+    def height(y: np.ndarray) -> np.ndarray:
+        return (y - floor) / leg
+
+    cols: dict[str, Column] = {}
+    for s in SIDES:
+        ankle, heel, toe, knee = (side_index(s, p) for p in ("ankle", "heel", "foot_index", "knee"))
+        cols[f"ankle_height_{s}"] = (height(xy[:, ankle, 1]), (ankle,), scale_ok)
+        cols[f"foot_height_{s}"] = (height(np.minimum(xy[:, heel, 1], xy[:, toe, 1])), (heel, toe), scale_ok)
+        cols[f"knee_height_{s}"] = (height(xy[:, knee, 1]), (knee,), scale_ok)
+    cols["pelvis_height"] = (height(body.hip_mid[:, 1]), (LH, RH), scale_ok)
+    cols["shoulder_height"] = (height(np.minimum(xy[:, LS, 1], xy[:, RS, 1])), (LS, RS), scale_ok)
+    cols["pelvis_x"] = ((body.hip_mid[:, 0] - image_size[0] / 2) / leg, (LH, RH), scale_ok)
+    cols["leg_length_px"] = (leg, (), scale_ok)
+    return cols

@@ -1,0 +1,422 @@
+"""A spec compiled against a metric table's column names: index arrays the engine steps over cheaply.
+
+`compile_plan` resolves every metric reference to columns once (``{side}`` / ``{other}`` templates per
+working side; for bilateral exercises ``{side}`` averages both sides, weighted by confidence), and splits the
+work into channels (one per side when the counting is sided) and rule instances (one per rule and side).
+
+`prepare` then evaluates every condition and rule threshold for a whole block of frames with numpy, giving
+small integer codes per frame (see `rules.py` and `hold.py`), so that the engine's per-frame loop only runs
+state machines over plain Python numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import hold as hold_codes
+from . import rules as rule_codes
+from .metric_catalog import OTHER_PLACEHOLDER, metric_segments, parse_metric
+from .specs import SAFETY_RULE_ID, Condition, ExerciseSpec, RuleSpec, template_sides
+
+try:  # the kinematics helper's context module names the codes; these are the agreed defaults
+    from .context import POSITIONS, VIEWS  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the state of the tree
+    POSITIONS = ("unknown", "standing", "kneeling", "sitting", "supine", "prone", "side_lying")
+    VIEWS = ("unknown", "front", "side")
+
+UNKNOWN = 0  # code of "unknown" in both POSITIONS and VIEWS
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a per-frame value comes from: no column (not computed), one column, or two averaged."""
+
+    name: str
+    columns: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CompiledCondition:
+    """``x = value (abs) * sign``; satisfied when ``x > on``, clearly not when ``x <= on - hysteresis``."""
+
+    source: Source
+    sign: float
+    absolute: bool
+    on: float
+    hysteresis: float
+
+    def to_units(self, x: float) -> float:
+        return x * self.sign
+
+
+@dataclass(frozen=True)
+class RuleInstance:
+    """One rule on one side (or unsided), with its check per view code (None: not measurable in that view)."""
+
+    rule_id: str
+    side: str | None
+    channel: int | None  # the channel whose state gates it; None: any channel
+    when: str
+    severity: str
+    message: str
+    description: str
+    min_duration_s: float
+    clear_s: float
+    by_view: tuple[CompiledCondition | None, ...]
+    positions_ok: tuple[bool, ...] | None
+    segments: tuple[tuple[int, int], ...]
+    view_names: tuple[str, ...]  # the views it is measured in, for "not measured" reasons
+
+
+@dataclass(frozen=True)
+class ChannelPlan:
+    """What is counted or timed for one side (side None: bilateral, or labelled by side detection)."""
+
+    side: str | None
+    rep: Source | None
+    hold: tuple[CompiledCondition, ...]
+    position: tuple[CompiledCondition, ...]
+    positions_ok: tuple[bool, ...]
+
+
+@dataclass(frozen=True)
+class SideDetectPlan:
+    left: Source
+    right: Source | None  # None: unsided metric whose sign gives the side
+    sign: float  # sided: +1 "higher" wins; unsided: +1 when positive means left
+    margin: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    spec: ExerciseSpec
+    metric_names: tuple[str, ...]
+    channels: tuple[ChannelPlan, ...]
+    rules: tuple[RuleInstance, ...]
+    side_detect: SideDetectPlan | None
+    forced_side: str | None
+    rep_metric_names: tuple[str, ...]  # display name of each channel's rep metric ("" when none)
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        seen: list[str] = []
+        for r in self.rules:
+            if r.rule_id not in seen:
+                seen.append(r.rule_id)
+        return tuple(seen)
+
+
+def _positions_mask(names) -> tuple[bool, ...]:
+    allowed = set(names)
+    return tuple(p in allowed for p in POSITIONS)
+
+
+def _side_word(message: str, side: str | None) -> str:
+    if side:
+        return message.replace("{side}", side)
+    return message.replace("{side} ", "").replace("{side}", "")
+
+
+class _Resolver:
+    def __init__(self, metric_names: tuple[str, ...]) -> None:
+        self.index = {name: j for j, name in enumerate(metric_names)}
+
+    def source(self, text: str, side: str | None) -> Source:
+        ref = parse_metric(text)
+        if ref is None:  # validated specs never get here
+            return Source(text, ())
+        if ref.is_template and side is None:
+            if ref.side == OTHER_PLACEHOLDER:
+                return Source(ref.base, ())
+            cols = tuple(self.index[f"{ref.base}_{s}"] for s in ("left", "right") if f"{ref.base}_{s}" in self.index)
+            return Source(ref.base, cols if len(cols) == 2 else ())
+        name = ref.name_for(side)
+        return Source(name, (self.index[name],) if name in self.index else ())
+
+    def condition(self, cond: Condition, side: str | None) -> CompiledCondition:
+        sign = 1.0 if cond.op == ">" else -1.0
+        return CompiledCondition(self.source(cond.metric, side), sign, cond.abs, cond.value * sign, cond.hysteresis)
+
+
+def _channel_sides(spec: ExerciseSpec, forced: str | None) -> tuple[str | None, ...]:
+    if spec.sides == "bilateral":
+        return (None,)
+    if forced:
+        return (forced,)
+    if spec.sides in ("left", "right"):
+        return (spec.sides,)
+    return ("left", "right") if template_sides(spec) else (None,)
+
+
+def compile_plan(spec: ExerciseSpec, metric_names: tuple[str, ...], side: str = "auto") -> Plan:
+    """Resolve a spec against the metric names of a table; ``side`` is "auto", "left" or "right"."""
+    forced = side if side in ("left", "right") and spec.sides != "bilateral" else None
+    resolver = _Resolver(tuple(metric_names))
+    channels: list[ChannelPlan] = []
+    for ch_side in _channel_sides(spec, forced):
+        channels.append(
+            ChannelPlan(
+                side=ch_side,
+                rep=resolver.source(spec.rep.metric, ch_side) if spec.rep else None,
+                hold=tuple(resolver.condition(c, ch_side) for c in spec.hold.criteria) if spec.hold else (),
+                position=tuple(resolver.condition(c, ch_side) for c in spec.position.enter),
+                positions_ok=_positions_mask(spec.body_positions),
+            )
+        )
+    rules = _safety_instances(spec, resolver)
+    for rule in spec.rules:
+        rules += _rule_instances(rule, channels, resolver)
+    side_detect = _side_detect_plan(spec, resolver) if forced is None else None
+    rep_names = tuple(c.rep.name if c.rep else "" for c in channels)
+    return Plan(spec, tuple(metric_names), tuple(channels), tuple(rules), side_detect, forced, rep_names)
+
+
+def _safety_instances(spec: ExerciseSpec, resolver: _Resolver) -> list[RuleInstance]:
+    """knee_above_hip for each leg: thigh elevation in side (and unknown) views, hip flexion in front views."""
+    kah = spec.safety.knee_above_hip
+    if not kah.enabled:
+        return []
+    out = []
+    for leg in ("left", "right"):
+        thigh = CompiledCondition(
+            resolver.source(f"thigh_elevation_{leg}", None), 1.0, False, kah.threshold_deg, kah.hysteresis_deg
+        )
+        hip = CompiledCondition(
+            resolver.source(f"hip_flexion_{leg}", None), 1.0, False, kah.hip_flexion_deg, kah.hysteresis_deg
+        )
+        out.append(
+            RuleInstance(
+                rule_id=SAFETY_RULE_ID,
+                side=leg,
+                channel=None,
+                when="always",
+                severity="stop",
+                message=_side_word(kah.cue, leg),
+                description="knee above hip (hip flexion past 90 degrees)",
+                min_duration_s=kah.min_duration_s,
+                clear_s=0.2,
+                by_view=tuple(hip if v == "front" else thigh for v in VIEWS),
+                positions_ok=_positions_mask(kah.positions),
+                segments=metric_segments(f"thigh_elevation_{leg}"),
+                view_names=("front", "side"),
+            )
+        )
+    return out
+
+
+def _rule_instances(rule: RuleSpec, channels: list[ChannelPlan], resolver: _Resolver) -> list[RuleInstance]:
+    """One instance per side for rules on ``{side}`` metrics, else one; each with its check per view."""
+    checks = rule.all_checks()
+    sided = any(ref is not None and ref.is_template for ref in (parse_metric(c.metric) for c in checks))
+    if sided and all(c.side is not None for c in channels):
+        targets = [(c.side, i) for i, c in enumerate(channels)]
+    elif sided and rule.each_side:
+        targets = [("left", 0), ("right", 0)]
+    elif sided:
+        targets = [(None, 0)]  # bilateral, both sides averaged
+    else:
+        targets = [(None, 0 if len(channels) == 1 else None)]
+    out = []
+    for side, channel in targets:
+        by_view: list[CompiledCondition | None] = []
+        for view in VIEWS:
+            check = next((c for c in checks if c.views is None or view in c.views), None)
+            if check is None:
+                by_view.append(None)
+                continue
+            sign = 1.0 if check.op == ">" else -1.0
+            source = resolver.source(check.metric, side)
+            by_view.append(CompiledCondition(source, sign, check.abs, check.threshold * sign, rule.hysteresis))
+        names = [resolver.source(c.metric, side).name for c in checks]
+        out.append(
+            RuleInstance(
+                rule_id=rule.id,
+                side=side,
+                channel=channel,
+                when=rule.when,
+                severity=rule.severity,
+                message=_side_word(rule.cue, side),
+                description=rule.description,
+                min_duration_s=rule.min_duration_s,
+                clear_s=rule.clear_s,
+                by_view=tuple(by_view),
+                positions_ok=_positions_mask(rule.positions) if rule.positions else None,
+                segments=tuple(dict.fromkeys(seg for n in names for seg in metric_segments(n))),
+                view_names=tuple(sorted({v for c in checks for v in (c.views or ("front", "side"))})),
+            )
+        )
+    return out
+
+
+def _side_detect_plan(spec: ExerciseSpec, resolver: _Resolver) -> SideDetectPlan | None:
+    sd = spec.side_detect
+    if sd is None or spec.sides not in ("both", "alternating"):
+        return None
+    ref = parse_metric(sd.metric)
+    if ref is None:
+        return None
+    if ref.is_template:
+        # the value that speaks for "left is the working side", and the one for "right"
+        for_left = resolver.source(ref.name_for("left"), None)
+        for_right = resolver.source(ref.name_for("right"), None)
+        return SideDetectPlan(for_left, for_right, 1.0 if sd.pick == "higher" else -1.0, sd.margin)
+    return SideDetectPlan(resolver.source(sd.metric, None), None, 1.0 if sd.positive == "left" else -1.0, sd.margin)
+
+
+# ------------------------------------------------------------------------------------- vectorised part
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Per-frame codes and values for a block of frames, as Python lists (fast to index in a loop)."""
+
+    n: int
+    rule_codes: tuple[list, ...]
+    rule_x: tuple[list, ...]
+    rep_values: tuple[list | None, ...]
+    hold_codes: tuple[list | None, ...]
+    hold_values: tuple[tuple[list, ...], ...]
+    position_codes: tuple[list, ...]
+    side_codes: list | None  # 0 left leads, 1 right leads, 2 undecided
+    views: list
+
+
+class _Columns:
+    """Source values for one block, computed once per source."""
+
+    def __init__(self, values: np.ndarray, confidence: np.ndarray, min_confidence: float) -> None:
+        self.values = values
+        self.confidence = confidence
+        self.min_confidence = min_confidence
+        self.cache: dict[tuple[int, ...], np.ndarray] = {}
+
+    def get(self, source: Source) -> np.ndarray:
+        found = self.cache.get(source.columns)
+        if found is not None:
+            return found
+        n = self.values.shape[0]
+        if not source.columns:
+            out = np.full(n, np.nan)
+        elif len(source.columns) == 1:
+            j = source.columns[0]
+            out = np.array(self.values[:, j], dtype=float)
+            if self.min_confidence > 0:
+                out[~(self.confidence[:, j] >= self.min_confidence)] = np.nan
+        else:
+            a, b = source.columns
+            va = np.array(self.values[:, a], dtype=float)
+            vb = np.array(self.values[:, b], dtype=float)
+            ca = np.nan_to_num(np.array(self.confidence[:, a], dtype=float), nan=0.0)
+            cb = np.nan_to_num(np.array(self.confidence[:, b], dtype=float), nan=0.0)
+            if self.min_confidence > 0:
+                va[ca < self.min_confidence] = np.nan
+                vb[cb < self.min_confidence] = np.nan
+            ok_a, ok_b = np.isfinite(va), np.isfinite(vb)
+            wa = np.where(ok_a, np.maximum(ca, 1e-6), 0.0)
+            wb = np.where(ok_b, np.maximum(cb, 1e-6), 0.0)
+            total = wa + wb
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out = (np.where(ok_a, va, 0.0) * wa + np.where(ok_b, vb, 0.0) * wb) / total
+            out[total == 0] = np.nan
+        self.cache[source.columns] = out
+        return out
+
+
+def _normalised(cols: _Columns, cond: CompiledCondition) -> np.ndarray:
+    v = cols.get(cond.source)
+    if cond.absolute:
+        v = np.abs(v)
+    return v * cond.sign
+
+
+def _condition_codes(cols: _Columns, conds: tuple[CompiledCondition, ...], n: int) -> np.ndarray:
+    code = np.full(n, hold_codes.IN, dtype=np.int8)
+    for cond in conds:
+        x = _normalised(cols, cond)
+        c = np.where(
+            x > cond.on, hold_codes.IN, np.where(x > cond.on - cond.hysteresis, hold_codes.EDGE, hold_codes.OUT)
+        ).astype(np.int8)
+        c[np.isnan(x)] = hold_codes.UNSEEN
+        np.maximum(code, c, out=code)
+    return code
+
+
+def prepare(
+    plan: Plan,
+    values: np.ndarray,
+    confidence: np.ndarray,
+    positions: np.ndarray,
+    views: np.ndarray,
+    min_confidence: float = 0.0,
+) -> Prepared:
+    """Evaluate every threshold of the plan on a block of frames."""
+    n = values.shape[0]
+    cols = _Columns(values, confidence, min_confidence)
+    positions = np.asarray(positions, dtype=np.int64)
+    views = np.asarray(views, dtype=np.int64)
+    positions_safe = np.where((positions >= 0) & (positions < len(POSITIONS)), positions, UNKNOWN)
+    views_safe = np.where((views >= 0) & (views < len(VIEWS)), views, UNKNOWN)
+
+    r_codes: list[list] = []
+    r_x: list[list] = []
+    for inst in plan.rules:
+        code = np.full(n, rule_codes.NM_VIEW, dtype=np.int8)
+        x_all = np.full(n, np.nan)
+        for v, check in enumerate(inst.by_view):
+            if check is None:
+                continue
+            sel = views_safe == v
+            if not sel.any():
+                continue
+            x = _normalised(cols, check)[sel]
+            c = np.where(
+                x > check.on, rule_codes.ON, np.where(x > check.on - check.hysteresis, rule_codes.BAND, rule_codes.OFF)
+            ).astype(np.int8)
+            c[np.isnan(x)] = rule_codes.NM_VALUE
+            code[sel] = c
+            x_all[sel] = x
+        if inst.positions_ok is not None:
+            ok = np.array(inst.positions_ok)[positions_safe]
+            code[~ok] = rule_codes.NA
+            code[positions_safe == UNKNOWN] = rule_codes.NM_POSITION
+        r_codes.append(code.tolist())
+        r_x.append(x_all.tolist())
+
+    rep_values: list[list | None] = []
+    h_codes: list[list | None] = []
+    h_values: list[tuple[list, ...]] = []
+    p_codes: list[list] = []
+    for ch in plan.channels:
+        rep_values.append(cols.get(ch.rep).tolist() if ch.rep is not None else None)
+        if ch.hold:
+            h_codes.append(_condition_codes(cols, ch.hold, n).tolist())
+            h_values.append(tuple(cols.get(c.source).tolist() for c in ch.hold))
+        else:
+            h_codes.append(None)
+            h_values.append(())
+        pcode = _condition_codes(cols, ch.position, n)
+        allowed = np.array(ch.positions_ok)[positions_safe] | (positions_safe == UNKNOWN)
+        pcode[~allowed] = hold_codes.OUT
+        p_codes.append(pcode.tolist())
+
+    side_codes = None
+    sd = plan.side_detect
+    if sd is not None:
+        if sd.right is not None:
+            d = (cols.get(sd.left) - cols.get(sd.right)) * sd.sign
+        else:
+            d = cols.get(sd.left) * sd.sign
+        side_codes = np.where(d > sd.margin, 0, np.where(d < -sd.margin, 1, 2)).tolist()
+    return Prepared(
+        n,
+        tuple(r_codes),
+        tuple(r_x),
+        tuple(rep_values),
+        tuple(h_codes),
+        tuple(h_values),
+        tuple(p_codes),
+        side_codes,
+        views_safe.tolist(),
+    )

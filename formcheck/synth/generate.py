@@ -1,0 +1,96 @@
+"""Build sample clips: for each clip its video (mp4v), its ground-truth track and its truth file, then the README.
+
+    NAME.mp4          the rendered video
+    NAME.track.csv    the exact landmarks in the pose track CSV contract
+    NAME.truth.json   reps, holds and violation windows (schema formcheck.truth/1)
+
+The same seed gives the same tracks, truth and frames.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ..errors import InputError
+from ..track_io import write_track
+from ..video_out import ThreadedVideoWriter
+from .clip import Clip
+from .readme import write_readme
+from .render import Renderer, Stage
+from .scripts import CLIPS, SAMPLES, clip_names
+from .simulate import simulate
+from .truetrack import true_track
+from .truth import build_truth, check_faults, write_truth
+
+MAX_DURATION_S = 20.0
+
+
+@dataclass(frozen=True)
+class Generated:
+    """The files written for one clip, and any mismatch between its truth and the faults it means to show."""
+
+    name: str
+    video: Path
+    track: Path
+    truth: Path
+    frames: int
+    problems: tuple[str, ...]
+
+
+def select_clips(names: Iterable[str] = (), *, include_all: bool = False) -> list[Clip]:
+    """The clips to build: those named (InputError listing the names for an unknown one), else the samples
+    (or every clip with ``include_all``)."""
+    wanted = list(names)
+    if not wanted:
+        return list(CLIPS if include_all else SAMPLES)
+    known = {c.name: c for c in CLIPS}
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise InputError(f"unknown sample clip {unknown[0]!r}; choose from {', '.join(clip_names())}")
+    return [known[n] for n in dict.fromkeys(wanted)]
+
+
+def generate_clip(clip: Clip, out_dir: str | os.PathLike, seed: int = 0,
+                  on_frame: Callable[[], None] | None = None) -> Generated:
+    """Simulate, render and write one clip's video, track and truth."""
+    out = Path(out_dir)
+    sim = simulate(clip, seed)
+    duration = len(sim.t_s) / clip.fps
+    if duration > MAX_DURATION_S + 1e-9:
+        raise InputError(f"clip {clip.name}: {duration:.1f} s is longer than {MAX_DURATION_S:.0f} s")
+    truth = build_truth(sim)
+    renderer = Renderer(clip.camera, Stage(props=clip.props))
+    video = out / f"{clip.name}.mp4"
+    with ThreadedVideoWriter(video, clip.fps, clip.camera.size) as writer:
+        for shapes in sim.shapes:
+            writer.write(renderer.render(shapes))
+            if on_frame is not None:
+                on_frame()
+    track_path = write_track(true_track(sim.landmarks, sim.t_s, clip.camera, source=f"synth:{clip.name}"),
+                             out / f"{clip.name}.track.csv")
+    truth_path = write_truth(truth, out / f"{clip.name}.truth.json")
+    return Generated(clip.name, video, track_path, truth_path, len(sim.t_s), tuple(check_faults(truth)))
+
+
+def generate(out_dir: str | os.PathLike, names: Iterable[str] = (), seed: int = 0,
+             on_frame: Callable[[], None] | None = None, *, include_all: bool = False) -> list[Generated]:
+    """Build the named clips (default: the samples) into ``out_dir`` and rewrite its README table."""
+    clips = select_clips(names, include_all=include_all)
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot create the folder ({exc.strerror or exc})") from None
+    results = [generate_clip(clip, out, seed, on_frame) for clip in clips]
+    write_readme(out, CLIPS)
+    return results
+
+
+def frame_count(clips: Iterable[Clip], seed: int = 0) -> int:
+    """Frames the clips will have (for a progress bar), from their scripts alone."""
+    from .simulate import clip_rng
+
+    return sum(len(c.script(clip_rng(c.name, seed)).sample(c.fps)) for c in clips)

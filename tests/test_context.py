@@ -1,0 +1,275 @@
+"""View, position and facing on constructed poses in every orientation; the knee-above-hip test."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck import context as cx
+from formcheck.landmarks import INDEX, NUM_LANDMARKS
+from formcheck.metrics import compute_metrics
+from formcheck.track import PoseTrack
+from test_metrics import (
+    PRONE_HEAD_LEFT,
+    PRONE_HEAD_RIGHT,
+    SIDE_LYING,
+    SUPINE_HEAD_LEFT,
+    SUPINE_HEAD_RIGHT,
+    Posture,
+    make_track,
+    pose_frame,
+    pose_track,
+    turned,
+)
+
+VIDEOS = Path(os.environ.get("FORMCHECK_VIDEOS", "/work/shared/videos"))
+HOLD_FRAMES = 20  # 0.67 s at 30 fps: longer than the position debounce
+
+
+def contexts(track: PoseTrack) -> tuple[str, str, str]:
+    """(overall view, last position, last facing) of a track."""
+    table = compute_metrics(track)
+    _, overall = cx.detect_view(track, table)
+    position = cx.POSITIONS[cx.detect_position(track, table)[-1]]
+    facing = cx.FACINGS[cx.detect_facing(table)[-1]]
+    return overall, position, facing
+
+
+# ----------------------------------------------------------------------------------------------
+# View and facing
+
+
+@pytest.mark.parametrize("yaw", [0.0, 20.0, -30.0, 180.0, 160.0, -150.0])
+@pytest.mark.parametrize("with_world", [True, False])
+def test_front_view_at_any_turn_toward_or_away(yaw, with_world):
+    view, position, facing = contexts(pose_track(Posture(), turned(yaw), n=HOLD_FRAMES, with_world=with_world))
+    assert (view, position, facing) == ("front", "standing", "unknown")
+
+
+@pytest.mark.parametrize(("yaw", "expected_facing"), [(90.0, "right"), (70.0, "right"), (-90.0, "left"), (-110.0, "left")])
+@pytest.mark.parametrize("with_world", [True, False])
+def test_side_view_and_facing(yaw, expected_facing, with_world):
+    view, position, facing = contexts(pose_track(Posture(), turned(yaw), n=HOLD_FRAMES, with_world=with_world))
+    assert (view, position, facing) == ("side", "standing", expected_facing)
+
+
+@pytest.mark.parametrize("cue", ["nose", "feet", "depth", "none"])
+@pytest.mark.parametrize(("yaw", "expected"), [(90.0, "right"), (-90.0, "left")])
+def test_each_facing_cue_decides_alone(cue, yaw, expected):
+    visibility = np.full(NUM_LANDMARKS, 0.9)
+    feet = [INDEX[f"{side}_{part}"] for side in ("left", "right") for part in ("heel", "foot_index")]
+    if cue != "nose":
+        visibility[INDEX["nose"]] = 0.1
+    if cue != "feet":
+        visibility[feet] = 0.1
+    track = pose_track(Posture(), turned(yaw), n=HOLD_FRAMES, visibility=visibility)
+    if cue != "depth":
+        track.landmarks[:, :, 2] = 0.0  # MediaPipe z says nothing
+    facing = cx.FACINGS[cx.detect_facing(compute_metrics(track))[-1]]
+    assert facing == ("unknown" if cue == "none" else expected)
+
+
+@pytest.mark.parametrize("roll", [0.0, 90.0, 180.0, 270.0, 33.0])
+def test_view_and_facing_do_not_depend_on_image_rotation(roll):
+    table = compute_metrics(pose_track(Posture(hip_flexion=(30.0, 0.0)), turned(90.0), n=HOLD_FRAMES, roll_deg=roll))
+    track = pose_track(Posture(), turned(90.0), n=HOLD_FRAMES, roll_deg=roll)
+    assert cx.detect_view(track, table)[1] == "side"
+    assert cx.FACINGS[cx.detect_facing(table)[-1]] == "right"
+
+
+def test_view_hysteresis_and_majority():
+    yaws = [30.0] * 5 + [50.0, 44.0, 52.0] + [60.0] * 5 + [50.0, 42.0] + [35.0] * 3
+    frames = [pose_frame(Posture(), turned(y)) for y in yaws]
+    track = make_track(frames)
+    codes, overall = cx.detect_view(track, compute_metrics(track))
+    names = [cx.VIEWS[c] for c in codes]
+    # Between 40 and 55 deg the last view holds; it changes only past a threshold.
+    assert names == ["front"] * 8 + ["side"] * 7 + ["front"] * 3
+    assert overall == "front"
+
+
+def test_unknown_view_without_a_torso():
+    frames = [pose_frame(Posture(), turned(0.0)) for _ in range(5)]
+    for landmarks, _ in frames:
+        landmarks[INDEX["left_shoulder"], 3] = 0.1
+    track = make_track(frames)
+    codes, overall = cx.detect_view(track, compute_metrics(track))
+    assert overall == "unknown" and set(codes) == {cx.VIEW_CODE["unknown"]}
+
+
+# ----------------------------------------------------------------------------------------------
+# Position
+
+CHAIR = Posture(hip_flexion=(90.0, 90.0), knee_flexion=(90.0, 90.0))
+LONG_SITTING = Posture(hip_flexion=(90.0, 90.0))
+FIGURE_FOUR = Posture(hip_flexion=(90.0, 100.0), knee_flexion=(90.0, 120.0), hip_abduction=(0.0, 30.0), trunk_flexion=20.0)
+TALL_KNEELING = Posture(knee_flexion=(90.0, 90.0), ankle_plantarflexion=(90.0, 90.0))
+HALF_KNEELING = Posture(hip_flexion=(90.0, -10.0), knee_flexion=(90.0, 80.0), ankle_plantarflexion=(0.0, 90.0))
+SQUAT_PARALLEL = Posture(hip_flexion=(85.0, 85.0), knee_flexion=(120.0, 120.0), trunk_flexion=35.0)
+DEEP_SQUAT = Posture(hip_flexion=(110.0, 110.0), knee_flexion=(145.0, 145.0), trunk_flexion=40.0)
+SINGLE_LEG = Posture(hip_flexion=(0.0, 45.0), knee_flexion=(0.0, 90.0))
+
+
+@pytest.mark.parametrize(
+    ("posture", "placement", "with_world", "expected"),
+    [
+        (Posture(), turned(90.0), False, "standing"),
+        (SINGLE_LEG, turned(-90.0), False, "standing"),
+        (SINGLE_LEG, turned(0.0), True, "standing"),
+        (SQUAT_PARALLEL, turned(90.0), False, "standing"),
+        (SQUAT_PARALLEL, turned(0.0), True, "standing"),
+        (DEEP_SQUAT, turned(-90.0), False, "standing"),
+        (CHAIR, turned(90.0), False, "sitting"),
+        (CHAIR, turned(-90.0), True, "sitting"),
+        (CHAIR, turned(0.0), True, "sitting"),
+        (CHAIR, turned(180.0), True, "sitting"),
+        (FIGURE_FOUR, turned(-90.0), False, "sitting"),
+        (LONG_SITTING, turned(90.0), False, "sitting"),
+        (LONG_SITTING, turned(0.0), True, "sitting"),
+        (TALL_KNEELING, turned(90.0), False, "kneeling"),
+        (TALL_KNEELING, turned(0.0), True, "kneeling"),
+        (HALF_KNEELING, turned(-90.0), False, "kneeling"),
+        (HALF_KNEELING, turned(0.0), False, "kneeling"),
+    ],
+    ids=lambda v: v if isinstance(v, (str, bool)) else None,
+)
+def test_upright_positions(posture, placement, with_world, expected):
+    assert contexts(pose_track(posture, placement, n=HOLD_FRAMES, with_world=with_world))[1] == expected
+
+
+@pytest.mark.parametrize(
+    ("placement", "expected"),
+    [
+        (SUPINE_HEAD_LEFT, "supine"),
+        (SUPINE_HEAD_RIGHT, "supine"),
+        (PRONE_HEAD_LEFT, "prone"),
+        (PRONE_HEAD_RIGHT, "prone"),
+        *[(placement, "side_lying") for placement in SIDE_LYING.values()],
+    ],
+)
+@pytest.mark.parametrize(
+    "posture",
+    ["straight", "leg_raise", "knees_bent"],
+)
+@pytest.mark.parametrize("with_world", [True, False])
+def test_lying_positions(placement, expected, posture, with_world):
+    if posture == "leg_raise":  # a leg lifted off the floor: hip flexion on the back or side, extension face down
+        posture = Posture(hip_flexion=(-15.0 if expected == "prone" else 60.0, 0.0))
+    elif posture == "knees_bent":
+        posture = Posture(knee_flexion=(90.0, 90.0)) if expected == "prone" else Posture(hip_flexion=(45.0, 45.0), knee_flexion=(90.0, 90.0))
+    else:
+        posture = Posture()
+    view, position, _ = contexts(pose_track(posture, placement, n=HOLD_FRAMES, with_world=with_world))
+    assert position == expected
+    assert view == ("front" if expected == "side_lying" else "side")
+
+
+@pytest.mark.parametrize("head", ["left", "right"])
+def test_bridge_is_supine(head):
+    a = np.radians(25.0)
+    sign = -1.0 if head == "left" else 1.0
+    placement = {"up": (sign * np.cos(a), -np.sin(a), 0.0), "anterior": (sign * np.sin(a), np.cos(a), 0.0)}
+    posture = Posture(knee_flexion=(90.0, 90.0))
+    assert contexts(pose_track(posture, placement, n=HOLD_FRAMES, with_world=False))[1] == "supine"
+
+
+def test_position_changes_only_after_holding():
+    stand, chair = (pose_frame(p, turned(90.0), floor_y_px=650.0) for p in (Posture(), CHAIR))
+    frames = [stand] * 20 + [chair] * 5 + [stand] * 20 + [chair] * 30
+    track = make_track(frames)
+    names = [cx.POSITIONS[c] for c in cx.detect_position(track, compute_metrics(track))]
+    hold = int(np.ceil(cx.ContextSettings().position_hold_s * 30))  # frames at 30 fps
+    assert names[:hold] == ["unknown"] * hold  # even the first position must hold
+    assert set(names[hold:45]) == {"standing"}  # a 5-frame blip is ignored
+    assert names[45 : 45 + hold] == ["standing"] * hold
+    assert set(names[45 + hold :]) == {"sitting"}
+
+
+def test_stream_gives_the_batch_codes():
+    floor = {"floor_y_px": 650.0}
+    frames = [pose_frame(Posture(), turned(90.0), **floor)] * 15 + [pose_frame(CHAIR, turned(60.0), **floor)] * 15
+    frames += [pose_frame(Posture(), SUPINE_HEAD_LEFT, **floor)] * 15 + [pose_frame(Posture(), turned(10.0), **floor)] * 15
+    track = make_track(frames)
+    table = compute_metrics(track)
+    views, _ = cx.detect_view(track, table)
+    positions = cx.detect_position(track, table)
+    stream = cx.ContextStream(table.names)
+    streamed = [stream.update(track.t_s[i], table.values[i]) for i in range(len(track))]
+    assert [v for v, _ in streamed] == views.tolist()
+    assert [p for _, p in streamed] == positions.tolist()
+    assert len(set(positions.tolist())) >= 3
+
+
+# ----------------------------------------------------------------------------------------------
+# The knee-above-hip safety test
+
+
+@pytest.mark.parametrize("with_world", [True, False])
+def test_knee_above_hip_while_upright(with_world):
+    frames = [pose_frame(Posture(hip_flexion=(f, 0.0)), turned(90.0)) for f in [0.0] * 15 + [80.0] * 5 + [100.0] * 5]
+    track = make_track(frames, with_world=with_world)
+    table = compute_metrics(track)
+    positions = cx.detect_position(track, table)
+    flags = cx.knee_above_hip(table, positions)
+    assert np.isnan(flags[:12]).all()  # position not settled yet: not measured
+    assert (flags[12:20] == 0.0).all()
+    assert (flags[20:] == 1.0).all()
+    left_only = cx.knee_above_hip(table, positions, side="right")
+    assert (left_only[12:] == 0.0).all()
+    # The stricter hip-flexion limit flags 80 deg when set to 75.
+    strict = cx.knee_above_hip(table, positions, max_thigh_elevation_deg=None, max_hip_flexion_deg=75.0)
+    assert (strict[15:] == 1.0).all() and (strict[12:15] == 0.0).all()
+
+
+def test_knee_above_hip_does_not_apply_lying_or_unseen():
+    supine = pose_track(Posture(hip_flexion=(90.0, 0.0)), SUPINE_HEAD_LEFT, n=HOLD_FRAMES)
+    table = compute_metrics(supine)
+    assert np.isnan(cx.knee_above_hip(table, cx.detect_position(supine, table))).all()
+    visibility = np.full(NUM_LANDMARKS, 0.9)
+    visibility[[INDEX["left_knee"], INDEX["right_knee"]]] = 0.1
+    hidden = pose_track(Posture(hip_flexion=(110.0, 0.0)), turned(90.0), n=HOLD_FRAMES, visibility=visibility)
+    table = compute_metrics(hidden)
+    positions = np.full(len(hidden), cx.POSITION_CODE["standing"])
+    assert np.isnan(cx.knee_above_hip(table, positions)).all()
+
+
+def test_knee_above_hip_checks_its_arguments():
+    table = compute_metrics(pose_track(Posture()))
+    with pytest.raises(ValueError, match="side must be"):
+        cx.knee_above_hip(table, np.zeros(1), side="both")
+    with pytest.raises(ValueError, match="give max_thigh_elevation_deg"):
+        cx.knee_above_hip(table, np.zeros(1), max_thigh_elevation_deg=None)
+
+
+# ----------------------------------------------------------------------------------------------
+# A real clip with reference landmarks (skipped when the shared clips are absent)
+
+
+@pytest.mark.parametrize("with_world", [True, False])
+def test_real_front_squat_reference_landmarks(with_world):
+    pixels_path = VIDEOS / "squat_banded_front_gt.landmarks2d_px.json"
+    world_path = VIDEOS / "squat_banded_front_gt.world3d_m.json"
+    if not pixels_path.exists() or not world_path.exists():
+        pytest.skip(f"{VIDEOS} has no reference landmarks")
+    pixels = np.array(json.loads(pixels_path.read_text()), dtype=float)  # (n, 33, 3): x, y, z in pixels
+    width, height = 720, 1280
+    n = len(pixels)
+    landmarks = np.concatenate(
+        [pixels[:, :, :1] / width, pixels[:, :, 1:2] / height, pixels[:, :, 2:3] / width, np.ones((n, NUM_LANDMARKS, 1))],
+        axis=2,
+    )
+    world = np.array(json.loads(world_path.read_text()), dtype=float) if with_world else None
+    track = PoseTrack(frame=np.arange(n), t_s=np.arange(n) / 5.0, image_size=(width, height), landmarks=landmarks, world=world)
+    table = compute_metrics(track)
+    codes, overall = cx.detect_view(track, table)
+    positions = cx.detect_position(track, table)
+    assert overall == "front"
+    assert np.mean(codes == cx.VIEW_CODE["front"]) > 0.9
+    assert np.mean(positions == cx.POSITION_CODE["standing"]) > 0.9
+    # Half squats: the knees bend but the hips stay well above them.
+    assert 60.0 < np.nanmax(table.column("knee_flexion_left")[0]) < 120.0
+    assert np.nansum(cx.knee_above_hip(table, positions)) == 0

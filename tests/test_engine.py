@@ -1,0 +1,407 @@
+"""The engine on built metric sequences: rules, not measured, views and positions, sides, sets, pain, API."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from formcheck.engine import Engine, EngineResult, Event, run
+from formcheck.errors import InputError
+from formcheck.plan import POSITIONS, VIEWS
+from formcheck.specs import load_spec, parse_spec
+from metric_sequences import NAMES, Timeline, rule_count
+
+
+def spec_from(**changes):
+    """A small valid rep spec (a straight leg raise like exercise) with changes applied."""
+    data = {
+        "id": "test_lift",
+        "name": "Test lift",
+        "category": "strength",
+        "summary": "s",
+        "start_position": "supine",
+        "view": "side",
+        "camera": "c",
+        "sides": "both",
+        "instructions": ["lift"],
+        "dose": {"reps": {"target": 3, "min": 1, "max": 5}, "sets": 2, "rest_s": 20.0},
+        "position": {"positions": ["supine"]},
+        "side_detect": {"metric": "knee_flexion_{side}", "pick": "lower", "margin": 30.0},
+        "rep": {
+            "metric": "thigh_elevation_{side}",
+            "direction": "up",
+            "start": 12.0,
+            "peak": 30.0,
+            "hysteresis": 4.0,
+            "min_phase_s": 0.2,
+        },
+        "rules": [
+            {
+                "id": "knee_bent",
+                "description": "d",
+                "cue": "Keep your {side} knee straight.",
+                "metric": "knee_flexion_{side}",
+                "op": ">",
+                "threshold": 15.0,
+                "hysteresis": 5.0,
+                "views": ["side"],
+            }
+        ],
+        "safety": {"knee_above_hip": {"enabled": False, "reason": "lying"}},
+    }
+    data.update(changes)
+    return parse_spec(data, "test.toml")
+
+
+def lifts(seq: Timeline, n: int, *, side: str = "left", knee: float = 0.0, high: float = 40.0) -> Timeline:
+    """n straight leg raises on one side, the other knee bent."""
+    other = "right" if side == "left" else "left"
+    seq.set(**{f"knee_flexion_{other}": 90.0, f"thigh_elevation_{other}": 45.0, f"knee_flexion_{side}": knee})
+    for _ in range(n):
+        seq.ramp(1.0, **{f"thigh_elevation_{side}": (0.0, high)}).hold(0.5)
+        seq.ramp(1.0, **{f"thigh_elevation_{side}": (high, 0.0)}).hold(0.5)
+    return seq
+
+
+def start(position="supine", view="side", **kw) -> Timeline:
+    seq = Timeline(position=position, view=view, **kw)
+    seq.hold(1.0, thigh_elevation=0.0, knee_flexion=0.0, hip_flexion=0.0, trunk_inclination=90.0)
+    return seq
+
+
+class TestReps:
+    def test_counts_per_side_and_reports_the_side(self):
+        seq = lifts(lifts(start(), 3, side="left"), 2, side="right")
+        result, _ = seq.run(spec_from())
+        assert [r.side for r in result.reps] == ["left"] * 3 + ["right"] * 2
+        assert [r.n for r in result.reps] == [1, 2, 3, 1, 2]
+        assert result.side == "both"
+        assert result.summary["reps_by_side"] == {"left": 3, "right": 2}
+
+    def test_one_side_only_is_reported_as_that_side(self):
+        result, _ = lifts(start(), 3, side="right").run(spec_from())
+        assert result.side == "right" and len(result.reps) == 3
+
+    def test_a_forced_side_counts_only_that_side(self):
+        seq = lifts(lifts(start(), 3, side="left"), 2, side="right")
+        result, _ = seq.run(spec_from(), side="right")
+        assert [r.side for r in result.reps] == ["right", "right"]
+        assert result.side == "right"
+
+    def test_rep_records_peak_time_under_tension_and_faults(self):
+        seq = lifts(start(), 1, side="left")
+        lifts(seq, 1, side="left", knee=30.0)
+        result, _ = seq.run(spec_from())
+        first, second = result.reps
+        assert first.peak == {"thigh_elevation_left": pytest.approx(40.0)}
+        assert 1.0 < first.time_under_tension_s < 3.0
+        assert first.violations == () and second.violations == ("knee_bent",)
+        [violation] = result.violations
+        assert (violation.rule, violation.side, violation.peak) == ("knee_bent", "left", pytest.approx(30.0))
+        assert violation.message == "Keep your left knee straight."
+
+    def test_sets_and_rest(self):
+        seq = lifts(start(), 4, side="left")
+        engine = Engine(spec_from(), NAMES)
+        names, values, conf, pos, views, t_s = seq.arrays()
+        events = []
+        statuses = []
+        for i in range(len(t_s)):
+            events += engine.step(i, t_s[i], values[i], conf[i], pos[i], views[i])
+            statuses.append(engine.status)
+        [done] = [e for e in events if e.kind == "set_done"]
+        assert done.n == 1
+        assert any(s.resting and s.rest_left_s is not None and s.rest_left_s > 0 for s in statuses)
+        assert statuses[-1].set_no == 2 and statuses[-1].reps == 4
+        assert engine.finish().summary["sets_completed"] == 1
+
+
+class TestRulesAndMeasurement:
+    def test_a_rule_whose_metric_is_not_visible_is_not_measured_not_a_pass_nor_a_fault(self):
+        seq = start()
+        lifts(seq, 2, side="left")
+        seq.gap(3.0, "knee_flexion_left")  # knee hidden for a while, but the lift still counts
+        result, columns = seq.run(spec_from())
+        col = columns["fault_knee_bent"]
+        hidden = np.isnan(seq.arrays()[1][:, NAMES.index("knee_flexion_left")])
+        assert np.isnan(col[hidden]).all()
+        assert rule_count(result, "knee_bent") == 0
+
+    def test_never_measured_rules_are_listed_with_a_reason(self):
+        seq = start()
+        lifts(seq, 2, side="left")
+        names, values, conf, pos, views, t_s = seq.arrays()
+        values[:, NAMES.index("knee_flexion_left")] = np.nan
+        values[:, NAMES.index("knee_flexion_right")] = np.nan
+        result, _ = run(spec_from(side_detect=None, sides="left"), names, values, conf, pos, views, t_s)
+        assert len(result.reps) == 2
+        assert "knee_bent" in result.not_measured
+        assert "not visible" in result.not_measured["knee_bent"]
+        assert result.summary["measured_fraction"]["knee_bent"] == 0.0
+
+    def test_a_rule_needing_another_view_is_not_measured_in_this_one(self):
+        seq = lifts(start(view="front"), 2, side="left", knee=30.0)
+        result, columns = seq.run(spec_from())
+        assert rule_count(result, "knee_bent") == 0
+        assert "needs a side view" in result.not_measured["knee_bent"]
+        assert np.isnan(columns["fault_knee_bent"]).all()
+
+    def test_rule_columns_mark_faults_and_ok_frames(self):
+        seq = lifts(start(), 1, side="left")
+        lifts(seq, 1, side="left", knee=30.0)
+        result, columns = seq.run(spec_from())
+        col = columns["fault_knee_bent"]
+        assert np.nansum(col == 1) > 0 and np.nansum(col == 0) > 0
+        assert set(np.unique(col[~np.isnan(col)])) <= {0.0, 1.0}
+        assert set(columns) >= {"in_position", "phase", "side", "rep_count", "hold_elapsed_s"}
+        assert columns["rep_count"][-1] == 2
+
+
+class TestKneeAboveHip:
+    def safety(self):
+        return load_spec("safety_watch")
+
+    def test_side_view_thigh_above_level_while_standing(self):
+        seq = Timeline(position="standing", view="side")
+        seq.hold(2.0, thigh_elevation=-80.0, hip_flexion=10.0)
+        seq.ramp(0.5, thigh_elevation_left=(-80.0, 15.0)).hold(1.0).ramp(0.5, thigh_elevation_left=(15.0, -80.0))
+        seq.hold(1.0)
+        result, _ = seq.run(self.safety())
+        [v] = result.violations
+        assert (v.rule, v.side) == ("knee_above_hip", "left")
+        assert v.peak == pytest.approx(15.0)
+        assert v.end_s - v.start_s == pytest.approx(1.3, abs=0.2)
+
+    def test_front_view_uses_hip_flexion(self):
+        seq = Timeline(position="standing", view="front")
+        seq.hold(2.0, thigh_elevation=-80.0, hip_flexion=10.0)
+        seq.hold(1.0, hip_flexion_right=110.0, thigh_elevation_right=-70.0).hold(1.0, hip_flexion_right=10.0)
+        result, _ = seq.run(self.safety())
+        assert [(v.rule, v.side) for v in result.violations] == [("knee_above_hip", "right")]
+
+    def test_hysteresis_and_minimum_duration_stop_flicker(self):
+        seq = Timeline(position="sitting", view="side")
+        seq.hold(1.0, thigh_elevation=-10.0)
+        for k in range(60):  # noise around level: +1, -1, ...
+            seq.hold(1 / 30, thigh_elevation_left=1.0 if k % 2 else -1.0)
+        seq.hold(1.0, thigh_elevation_left=-10.0)
+        seq.hold(0.2, thigh_elevation_left=20.0).hold(1.0, thigh_elevation_left=-10.0)  # too brief
+        result, _ = seq.run(self.safety())
+        assert rule_count(result, "knee_above_hip") == 1
+
+    def test_lying_down_is_not_checked(self):
+        seq = Timeline(position="supine", view="side")
+        seq.hold(3.0, thigh_elevation=40.0, hip_flexion=120.0)
+        result, columns = seq.run(self.safety())
+        assert result.violations == ()
+        assert np.isnan(columns["fault_knee_above_hip"]).all()
+        assert result.summary["measured_fraction"]["knee_above_hip"] is None
+
+    def test_unknown_position_is_not_measured(self):
+        seq = Timeline(position="unknown", view="side")
+        seq.hold(3.0, thigh_elevation=40.0)
+        result, _ = seq.run(self.safety())
+        assert result.violations == ()
+        assert "position not recognised" in result.not_measured["knee_above_hip"]
+
+    def test_a_cue_is_spoken_at_once_and_not_repeated_within_seconds(self):
+        seq = Timeline(position="standing", view="side")
+        seq.hold(1.0, thigh_elevation=-80.0)
+        for _ in range(3):
+            seq.hold(1.0, thigh_elevation_left=10.0).hold(0.5, thigh_elevation_left=-80.0)
+        spec = self.safety()
+        engine = Engine(spec, NAMES)
+        names, values, conf, pos, views, t_s = seq.arrays()
+        events = [e for i in range(len(t_s)) for e in engine.step(i, t_s[i], values[i], conf[i], pos[i], views[i])]
+        starts = [e for e in events if e.kind == "violation_start"]
+        cues = [e for e in events if e.kind == "cue"]
+        assert len(starts) == 3
+        assert 1 <= len(cues) < 3
+        assert cues[0].t_s == starts[0].t_s and cues[0].severity == "stop"
+        assert "left knee" in cues[0].message
+
+    def test_a_custom_threshold(self):
+        seq = Timeline(position="kneeling", view="side")
+        seq.hold(1.0, thigh_elevation=-80.0, hip_flexion=0.0, knee_flexion=90.0)
+        seq.hold(2.0, thigh_elevation_right=10.0).hold(1.0, thigh_elevation_right=-5.0)
+        assert rule_count(seq.run(self.safety())[0], "knee_above_hip") == 1
+        assert rule_count(seq.run(load_spec("hip_flexor_stretch"))[0], "knee_above_hip") == 0  # 15 deg there
+
+
+class TestStepMatchesRun:
+    @pytest.mark.parametrize("exercise", ["straight_leg_raise", "single_leg_stance", "safety_watch"])
+    def test_frame_by_frame_and_batch_agree(self, exercise):
+        rng = np.random.default_rng(3)
+        seq = Timeline(
+            position="supine" if exercise == "straight_leg_raise" else "standing",
+            view="side" if exercise != "single_leg_stance" else "front",
+            noise=1.0,
+        )
+        seq.hold(
+            1.0,
+            thigh_elevation=-80.0,
+            knee_flexion=5.0,
+            foot_height=0.0,
+            hip_flexion=5.0,
+            pelvic_drop=0.0,
+            trunk_lateral_lean=0.0,
+            knee_fppa=0.0,
+            knee_flexion_right=90.0,
+        )
+        for _ in range(4):
+            seq.ramp(2.0, thigh_elevation_left=(-80.0, 40.0), foot_height_right=(0.0, 0.2))
+            seq.hold(float(rng.uniform(1, 4)), knee_flexion_left=float(rng.uniform(0, 30)))
+            seq.ramp(2.0, thigh_elevation_left=(40.0, -80.0), foot_height_right=(0.2, 0.0))
+            seq.gap(float(rng.uniform(0, 1.5)))
+        spec = load_spec(exercise)
+        batch, _ = seq.run(spec)
+        engine = Engine(spec, NAMES)
+        names, values, conf, pos, views, t_s = seq.arrays()
+        for i in range(len(t_s)):
+            engine.step(i, t_s[i], values[i], conf[i], pos[i], views[i])
+        stepped = engine.finish(t_s[-1])
+        assert stepped.reps == batch.reps
+        assert stepped.holds == batch.holds
+        assert stepped.violations == batch.violations
+        assert stepped.summary == batch.summary
+        assert len(batch.violations) + len(batch.reps) + len(batch.holds) > 0
+
+
+class TestPainStopAndApi:
+    def test_pain_stop_closes_everything_and_is_recorded(self):
+        spec = load_spec("single_leg_stance")
+        seq = Timeline(position="standing", view="front")
+        seq.hold(1.0, foot_height=0.0, pelvic_drop=0.0).hold(5.0, foot_height_right=0.1)
+        engine = Engine(spec, NAMES)
+        names, values, conf, pos, views, t_s = seq.arrays()
+        for i in range(len(t_s)):
+            engine.step(i, t_s[i], values[i], conf[i], pos[i], views[i])
+        assert engine.status.hold_elapsed_s > 3.0
+        events = engine.stop_for_pain(float(t_s[-1]))
+        assert [e.kind for e in events][-1] == "pain_stop"
+        assert any(e.kind == "hold_end" for e in events)
+        assert engine.step(len(t_s), t_s[-1] + 0.1, values[-1], conf[-1], pos[-1], views[-1]) == []
+        assert engine.status.stopped_for_pain and engine.status.phase == "stopped"
+        result = engine.finish()
+        assert result.summary["pain_stop"] is True
+        assert result.summary["pain_stop_t_s"] == pytest.approx(t_s[-1])
+        [hold] = result.holds
+        assert hold.side == "left" and not hold.met
+
+    def test_status_shows_active_violations_with_segments_to_draw(self):
+        spec = load_spec("safety_watch")
+        engine = Engine(spec, NAMES)
+        row = np.full(len(NAMES), np.nan)
+        row[NAMES.index("thigh_elevation_right")] = 20.0
+        conf = np.where(np.isnan(row), 0.0, 0.9)
+        for i in range(20):
+            engine.step(i, i / 30, row, conf, POSITIONS.index("standing"), VIEWS.index("side"))
+        status = engine.status
+        [active] = status.violations
+        rule, side, message, segments, severity = active
+        assert (rule, side, severity) == ("knee_above_hip", "right", "stop")
+        assert (24, 26) in segments  # right hip - right knee
+        assert status.cue == message and status.cue_is_fault
+
+    def test_events_and_results_are_frozen(self):
+        result, _ = lifts(start(), 1).run(spec_from())
+        assert isinstance(result, EngineResult)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            result.reps[0].n = 5  # type: ignore[misc]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            Event("rep", 0.0).kind = "x"  # type: ignore[misc]
+
+    def test_run_accepts_a_metric_table(self):
+        seq = lifts(start(), 2)
+        names, values, conf, pos, views, t_s = seq.arrays()
+
+        class Table:  # the shape of metrics.MetricTable
+            def __init__(self):
+                self.names, self.values, self.confidence = names, values, conf
+
+        by_table, _ = run(spec_from(), Table(), pos, views, t_s)
+        by_arrays, _ = run(spec_from(), names, values, conf, pos, views, t_s)
+        assert by_table == by_arrays and len(by_table.reps) == 2
+
+    def test_bad_input_is_an_input_error(self):
+        with pytest.raises(InputError, match="side must be"):
+            Engine(spec_from(), NAMES, side="middle")
+        names, values, conf, pos, views, t_s = lifts(start(), 1).arrays()
+        with pytest.raises(InputError, match="shape"):
+            run(spec_from(), names[:-1], values, conf, pos, views, t_s)
+
+    def test_a_metric_missing_from_the_table_is_not_computed_not_a_crash(self):
+        seq = lifts(start(), 2, knee=30.0)
+        names, values, conf, pos, views, t_s = seq.arrays()
+        keep = [j for j, n in enumerate(names) if not n.startswith("knee_flexion")]
+        spec = spec_from(side_detect=None, sides="left")
+        result, _ = run(spec, tuple(names[j] for j in keep), values[:, keep], conf[:, keep], pos, views, t_s)
+        assert len(result.reps) == 2
+        assert result.not_measured["knee_bent"] == "metric knee_flexion_left is not computed"
+
+
+def test_time_in_position_is_summed():
+    seq = Timeline(position="supine", view="side")
+    seq.hold(10.0, knee_flexion=90.0, hip_flexion=45.0)
+    seq.set(position="standing").hold(5.0)
+    result, _ = seq.run(load_spec("pelvic_tilt"))
+    assert result.summary["time_in_position_s"] == pytest.approx(10.0, abs=0.1)
+
+
+class TestHoldsWithLostLandmarks:
+    def stance(self, gap_s: float) -> Timeline:
+        seq = Timeline(position="standing", view="front")
+        seq.hold(1.0, foot_height=0.0, pelvic_drop=0.0).hold(16.0, foot_height_right=0.1)
+        return seq.gap(gap_s).hold(16.0).hold(2.0, foot_height_right=0.0)
+
+    def test_a_gap_shorter_than_the_tolerance_does_not_split_the_hold(self):
+        result, columns = self.stance(0.6).run(load_spec("single_leg_stance"))
+        [hold] = result.holds
+        assert hold.duration_s == pytest.approx(32.6, abs=0.1) and hold.met  # target 30 s
+        assert np.nanmax(columns["hold_elapsed_s"]) == pytest.approx(32.6, abs=0.1)
+
+    def test_a_longer_gap_splits_it(self):
+        result, _ = self.stance(1.5).run(load_spec("single_leg_stance"))
+        assert [round(h.duration_s) for h in result.holds] == [16, 16]
+        assert not any(h.met for h in result.holds)
+
+
+def test_cues_are_rate_limited_but_every_violation_is_recorded():
+    seq = Timeline(position="standing", view="front")
+    seq.hold(1.0, foot_height=0.0, pelvic_drop=0.0, trunk_lateral_lean=0.0, knee_fppa=0.0)
+    seq.hold(2.0, foot_height_right=0.1)
+    seq.hold(1.0, pelvic_drop_right=8.0, trunk_lateral_lean=14.0)
+    seq.hold(2.0, pelvic_drop_right=0.0, trunk_lateral_lean=0.0)
+    seq.hold(1.0, pelvic_drop_right=8.0).hold(2.0, pelvic_drop_right=0.0)
+    engine = Engine(load_spec("single_leg_stance"), NAMES)
+    names, values, conf, pos, views, t_s = seq.arrays()
+    events = [e for i in range(len(t_s)) for e in engine.step(i, t_s[i], values[i], conf[i], pos[i], views[i])]
+    starts = [e.rule for e in events if e.kind == "violation_start"]
+    cues = [e.rule for e in events if e.kind == "cue"]
+    assert sorted(starts) == ["pelvic_drop", "pelvic_drop", "trunk_lean"]
+    assert len(cues) == 1  # the second at the same moment, and the repeat 3 s later, are held back
+    summary = engine.finish().summary
+    assert summary["cues_spoken"] == 1 and summary["cues_held_back"] == 2
+
+
+def test_throughput_is_well_above_20000_frames_per_second():
+    import importlib.util
+    import time
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "bench_engine.py"
+    if not path.is_file():
+        pytest.skip("bench/ is not part of this copy (an sdist)")
+    module_spec = importlib.util.spec_from_file_location("bench_engine", path)
+    bench = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(bench)
+    spec = load_spec("single_leg_stance")  # among the slowest: two sides, four rules
+    values, conf, pos, views, t_s = bench.synthetic_table(spec, 10_000)
+    best = 0.0
+    for _ in range(2):
+        start_s = time.perf_counter()
+        run(spec, bench.NAMES, values, conf, pos, views, t_s)
+        best = max(best, 10_000 / (time.perf_counter() - start_s))
+    assert best >= 20_000
