@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "analyze_cmd",
     "model_cmd",
     "exercises_cmd",
+    "synth_cmd",
 )
 
 

@@ -127,8 +127,10 @@ class Annotator:
         """Draw in place on ``image`` (BGR) and return it."""
         if xy_px is not None and visibility is not None and np.isfinite(xy_px).any():
             self._skeleton(image, xy_px, visibility, red_segments)
-            for label in labels:
-                self._label(image, xy_px, visibility, label)
+            placed: list[tuple[int, int, int, int]] = []
+            keep_clear = self._segment_points(xy_px, visibility, red_segments)
+            for label in sorted(labels, key=lambda item: not item.fault):
+                self._label(image, xy_px, visibility, label, placed, keep_clear)
         if panel is not None:
             self._panel(image, panel)
         return image
@@ -156,7 +158,15 @@ class Annotator:
             if self._visible(xy, vis, i):
                 cv2.circle(image, self._pt(xy, i), max(1, self.radius // 2), GREY, -1, cv2.LINE_AA)
 
-    def _label(self, image, xy, vis, label: AngleLabel) -> None:
+    def _segment_points(self, xy, vis, segments) -> np.ndarray:
+        """Points along the red segments, which labels should not cover."""
+        points = [np.linspace(xy[a], xy[b], 12) for a, b in segments
+                  if self._visible(xy, vis, a) and self._visible(xy, vis, b)]
+        return np.concatenate(points) if points else np.empty((0, 2))
+
+    def _label(self, image, xy, vis, label: AngleLabel, placed: list[tuple[int, int, int, int]],
+               keep_clear: np.ndarray) -> None:
+        """Draw a label beside its landmark, at the first spot that overlaps no earlier label and, if it can, no red segment."""
         anchor = label.anchor
         if anchor == LEFT_SHOULDER and self._visible(xy, vis, RIGHT_SHOULDER) and self._visible(xy, vis, LEFT_SHOULDER):
             x, y = (xy[LEFT_SHOULDER] + xy[RIGHT_SHOULDER]) / 2
@@ -166,8 +176,21 @@ class Annotator:
             x, y = xy[anchor]
         else:
             return
-        origin = (int(x) + 2 * self.radius, int(y) - self.radius)
-        self._text_box(image, label.text, origin, RED if label.fault else (40, 40, 40), WHITE)
+        (w, h), base = cv2.getTextSize(label.text, self.font, self.font_scale, self.text_thickness)
+        gap = 2 * self.radius
+        spots = [(x + gap, y - self.radius), (x - gap - w, y - self.radius),
+                 (x + gap, y + h + gap), (x - gap - w, y + h + gap), (x + gap, y - h - gap)]
+        free = []
+        for sx, sy in spots:
+            candidate = (int(sx) - 3, int(sy) - h - 4, int(sx) + w + 3, int(sy) + base + 2)
+            if not any(_overlaps(candidate, other) for other in placed):
+                free.append(candidate)
+        clear = [b for b in free if not _covers_any(b, keep_clear)]
+        box = (clear or free or [None])[0]
+        if box is None:
+            return  # no free spot: better no label than an unreadable pile
+        placed.append(box)
+        self._text_box(image, label.text, (box[0] + 3, box[1] + h + 4), RED if label.fault else (40, 40, 40), WHITE)
 
     def _text_box(self, image, text, origin, bg, fg, font_scale=None) -> tuple[int, int]:
         font_scale = font_scale or self.font_scale
@@ -241,3 +264,14 @@ class Annotator:
             y_text = image.shape[0] - pad - base - round(6 * self.scale)
             cv2.rectangle(image, (x - pad, y_text - h - pad), (x + w + pad, y_text + base + pad // 2), bg, -1)
             cv2.putText(image, panel.cue, (x, y_text), self.font, big, WHITE, self.text_thickness + 1, cv2.LINE_AA)
+
+
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _covers_any(box: tuple[int, int, int, int], points: np.ndarray) -> bool:
+    if not len(points):
+        return False
+    x, y = points[:, 0], points[:, 1]
+    return bool(((x >= box[0]) & (x <= box[2]) & (y >= box[1]) & (y <= box[3])).any())

@@ -90,6 +90,12 @@ def build_report(
     return report
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write(path: Path, write) -> Path:
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
@@ -97,6 +103,7 @@ def _atomic_write(path: Path, write) -> Path:
         raise InputError(f"{path.parent}: cannot write here ({exc.strerror or exc})") from None
     tmp = Path(tmp_name)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "w", newline="") as handle:
             write(handle)
         os.replace(tmp, path)

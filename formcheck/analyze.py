@@ -1,0 +1,363 @@
+"""`formcheck analyze`: a recorded video (or a pose track) in; report.json, metrics.csv and an annotated video out.
+
+The pipeline, each step its own module::
+
+    video --pose.extract_track--> raw track --quality.clean_track--> --smoothing.smooth_track-->
+    --metrics.compute_metrics--> table --context--> views, positions --engine.run--> reps, holds, violations
+    --measures.measure_exercise--> extra report sections --report / annotated video
+
+Outputs are staged in a hidden folder inside DIR and moved into place only when all are written,
+report.json last, so a failed run never leaves a report that looks finished (and never half-replaces an
+earlier run's outputs).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .annotate import FrameAnnotator
+from .context import POSITIONS, VIEWS, detect_position, detect_view
+from .engine import PHASES, Engine, run as run_engine
+from .engine_types import EngineResult
+from .errors import InputError
+from .measures import MeasureOptions, Measures, measure_exercise
+from .metrics import MetricTable, compute_metrics
+from .overlay import Annotator
+from .quality import clean_track
+from .report import build_report, write_metrics_csv, write_report
+from .smoothing import smooth_track
+from .specs import ExerciseSpec, resolve_spec
+from .track import PoseTrack
+from .track_io import is_track_path, read_track, write_track
+
+REPORT_NAME = "report.json"
+METRICS_NAME = "metrics.csv"
+VIDEO_NAME = "annotated.mp4"
+TRACK_SUFFIXES = (".csv", ".npz")
+SIDES = ("auto", "left", "right")
+CANVAS_BGR = (48, 44, 40)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything measured on one track."""
+
+    raw: PoseTrack
+    track: PoseTrack
+    table: MetricTable
+    positions: np.ndarray
+    views: np.ndarray
+    view: str
+    spec: ExerciseSpec
+    result: EngineResult
+    columns: dict[str, np.ndarray]
+    measures: Measures
+    side: str = "auto"
+
+
+@dataclass(frozen=True)
+class AnalyzeRequest:
+    """The inputs of one `formcheck analyze` run."""
+
+    input: Path
+    out_dir: Path
+    exercise: str | None = None
+    spec_path: Path | None = None
+    side: str = "auto"
+    write_video: bool = True
+    save_track: Path | None = None
+    model: Path | None = None
+    progress: bool = True
+    measure_options: MeasureOptions = field(default_factory=MeasureOptions)
+
+
+@dataclass(frozen=True)
+class AnalyzeOutcome:
+    """Where the outputs went, the report and the summary paragraph."""
+
+    out_dir: Path
+    report_path: Path
+    report: dict
+    summary: str
+
+
+def analyse_track(
+    track: PoseTrack, spec: ExerciseSpec, *, side: str = "auto", options: MeasureOptions = MeasureOptions()
+) -> Analysis:
+    """Clean, smooth and measure a track, then judge it against the spec."""
+    if side not in SIDES:
+        raise InputError(f"side must be one of {', '.join(SIDES)}, not {side!r}")
+    cleaned = smooth_track(clean_track(track))
+    table = compute_metrics(cleaned)
+    views, view = detect_view(cleaned, table)
+    positions = detect_position(cleaned, table)
+    result, columns = run_engine(spec, table, positions, views, cleaned.t_s, side)
+    measures = measure_exercise(spec, cleaned, table, positions, views, result, options)
+    return Analysis(track, cleaned, table, positions, views, view, spec, result, columns, measures, side)
+
+
+def _most_common(codes: np.ndarray, names: tuple[str, ...], seen: np.ndarray) -> str:
+    if not seen.any():
+        return "unknown"
+    counts = np.bincount(np.asarray(codes)[seen].astype(int), minlength=len(names))
+    return names[int(np.argmax(counts))]
+
+
+def make_report(analysis: Analysis, *, source: str, fps: float | None = None, extra: dict | None = None) -> dict:
+    """The `formcheck.report/1` dict for an analysis."""
+    raw, result, measures = analysis.raw, analysis.result, analysis.measures
+    holds = measures.holds if measures.holds is not None else result.holds
+    violations = sorted((*result.violations, *measures.violations), key=lambda v: (v.start_s, v.rule))
+    has_pose = raw.has_pose
+    summary = {
+        **result.summary,
+        "rep_count": len(result.reps),
+        "holds": len(holds),
+        "holds_met": sum(1 for h in holds if h.met),
+        "violation_count": len(violations),
+        "violations_by_rule": _count_by_rule(violations),
+        "pose_coverage": round(float(has_pose.mean()), 4) if len(raw) else 0.0,
+        "position": _most_common(analysis.positions, POSITIONS, analysis.track.has_pose),
+    }
+    sections: dict[str, Any] = {
+        "side": result.side,
+        "spec": {"id": analysis.spec.id, "name": analysis.spec.name, "path": analysis.spec.path or None,
+                 "view": analysis.spec.view, "mode": analysis.spec.mode},
+        "not_measured": dict(result.not_measured),
+        "track": {"quality": raw.meta.get("quality") or analysis.track.meta.get("quality"),
+                  "pose": raw.meta.get("pose"), "source_warnings": raw.meta.get("source_warnings", [])},
+        "formcheck_version": __version__,
+        **measures.sections,
+        **(extra or {}),
+    }
+    return build_report(
+        exercise=analysis.spec.id,
+        source=source,
+        fps=fps if fps else raw.fps,
+        duration_s=raw.duration_s,
+        frames=len(raw),
+        frames_with_pose=int(has_pose.sum()),
+        view=analysis.view,
+        reps=result.reps,
+        holds=holds,
+        violations=violations,
+        summary=summary,
+        extra=sections,
+    )
+
+
+def _count_by_rule(violations) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for v in violations:
+        counts[v.rule] = counts.get(v.rule, 0) + 1
+    return counts
+
+
+def summary_text(report: dict, out_dir: Path | None = None) -> str:
+    """The one paragraph printed at the end of a run."""
+    s = report["summary"]
+    parts = [
+        f"{report['exercise'].replace('_', ' ')} on {Path(report['source']).name}: "
+        f"{report['duration_s'] or 0:.1f} s, {report['view']} view, "
+        f"a person found in {report['frames_with_pose']} of {report['frames']} frames."
+    ]
+    if report["reps"] or report["spec"]["mode"] == "reps":
+        sides = {r["side"] for r in report["reps"] if r["side"]}
+        side_text = f" ({', '.join(sorted(sides))})" if sides else ""
+        parts.append(f"{len(report['reps'])} reps counted{side_text}.")
+    if report["holds"] or report["spec"]["mode"] == "hold":
+        met = sum(1 for h in report["holds"] if h["met"])
+        longest = max((h["duration_s"] or 0 for h in report["holds"]), default=0.0)
+        parts.append(f"{len(report['holds'])} holds, {met} reached the target, longest {longest:.1f} s.")
+    violations = report["violations"]
+    if violations:
+        by_rule = ", ".join(f"{rule.replace('_', ' ')} x{n}" for rule, n in s["violations_by_rule"].items())
+        first = violations[0]
+        parts.append(f"Form faults: {by_rule} (first at {first['start_s']:.1f} s: {first['message']}).")
+    else:
+        parts.append("No form faults found.")
+    if report["not_measured"]:
+        parts.append("Not measured: " + "; ".join(f"{k.replace('_', ' ')} ({v})"
+                                                  for k, v in report["not_measured"].items()) + ".")
+    if out_dir is not None:
+        parts.append(f"Outputs in {out_dir}.")
+    return " ".join(parts)
+
+
+# --- the command ------------------------------------------------------------------------------------
+
+
+def run_analyze(request: AnalyzeRequest) -> AnalyzeOutcome:
+    """Run `formcheck analyze`: check inputs first, measure, then write all outputs safely."""
+    source_path = Path(request.input)
+    if not source_path.exists():
+        raise InputError(f"{source_path}: no such file")
+    if source_path.is_dir():
+        raise InputError(f"{source_path}: is a folder, not a video or a track file")
+    spec = resolve_spec(request.exercise, request.spec_path)
+    if request.side not in SIDES:
+        raise InputError(f"side must be one of {', '.join(SIDES)}, not {request.side!r}")
+    out_dir = _prepare_out_dir(Path(request.out_dir))
+    if request.save_track is not None:
+        _check_track_target(Path(request.save_track))
+
+    is_track = is_track_path(source_path)
+    if is_track:
+        if request.save_track is not None:
+            raise InputError(f"{source_path}: --save-track needs a video input (this is already a track)")
+        raw = read_track(source_path)
+        fps = raw.fps
+    else:
+        raw, fps = _extract(source_path, request)
+        if request.save_track is not None:
+            write_track(raw, request.save_track)
+    if not raw.has_pose.any():
+        raise InputError(f"{source_path}: no person found in any of {len(raw)} frames")
+
+    analysis = analyse_track(raw, spec, side=request.side, options=request.measure_options)
+    outputs = [METRICS_NAME] + ([VIDEO_NAME] if request.write_video else [])
+    report = make_report(analysis, source=str(source_path), fps=fps,
+                         extra={"outputs": outputs + [REPORT_NAME]})
+    staging = Path(tempfile.mkdtemp(prefix=".formcheck-", dir=out_dir))
+    try:
+        write_metrics_csv(staging / METRICS_NAME, frame=analysis.track.frame, t_s=analysis.track.t_s,
+                          columns=metric_columns(analysis))
+        if request.write_video:
+            frames = _video_frames(source_path, analysis.track) if not is_track else _canvas_frames(analysis.track)
+            write_annotated_video(analysis, frames, staging / VIDEO_NAME, fps=fps, progress=request.progress)
+        write_report(staging / REPORT_NAME, report)
+        for name in outputs + [REPORT_NAME]:
+            os.replace(staging / name, out_dir / name)
+    except OSError as exc:
+        raise InputError(f"{out_dir}: cannot write the outputs ({exc.strerror or exc})") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return AnalyzeOutcome(out_dir, out_dir / REPORT_NAME, report, summary_text(report, out_dir))
+
+
+def _prepare_out_dir(out_dir: Path) -> Path:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out_dir}: cannot create the output folder ({exc.strerror or exc})") from None
+    if not out_dir.is_dir():
+        raise InputError(f"{out_dir}: not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=out_dir):
+            pass
+    except OSError as exc:
+        raise InputError(f"{out_dir}: cannot write to the output folder ({exc.strerror or exc})") from None
+    return out_dir
+
+
+def _check_track_target(path: Path) -> None:
+    if path.suffix.lower() not in TRACK_SUFFIXES:
+        raise InputError(f"{path}: a track file must end in .csv or .npz")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"{path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"{path}: cannot write to the folder {folder}")
+
+
+def _extract(path: Path, request: AnalyzeRequest) -> tuple[PoseTrack, float]:
+    """Run MediaPipe over the video (imported here so that track inputs never load it)."""
+    from .model_store import resolve_model
+    from .pose import PoseEstimator, extract_track
+    from .sources import open_video
+
+    with open_video(path) as source:  # check the video before looking for a model
+        model = resolve_model(request.model, progress=request.progress)
+        with PoseEstimator(model) as estimator:
+            track = extract_track(source, estimator, progress=request.progress)
+        return track, float(source.fps)
+
+
+def metric_columns(analysis: Analysis) -> dict[str, np.ndarray]:
+    """metrics.csv columns: context, every metric with its confidence, then the engine's states."""
+    table = analysis.table
+    columns: dict[str, np.ndarray] = {
+        "pose": analysis.raw.has_pose.astype(np.int8),
+        "view": np.asarray(VIEWS, dtype=object)[np.asarray(analysis.views, dtype=int)],
+        "position": np.asarray(POSITIONS, dtype=object)[np.asarray(analysis.positions, dtype=int)],
+    }
+    for j, name in enumerate(table.names):
+        columns[name] = table.values[:, j]
+        columns[f"{name}_conf"] = table.confidence[:, j]
+    for name, values in analysis.columns.items():
+        if name == "side" and np.issubdtype(np.asarray(values).dtype, np.integer):
+            values = np.asarray(("", "left", "right"), dtype=object)[np.asarray(values, dtype=int)]
+        elif name == "phase" and np.issubdtype(np.asarray(values).dtype, np.integer):
+            values = np.asarray(PHASES, dtype=object)[np.asarray(values, dtype=int)]
+        columns[name] = values
+    return columns
+
+
+# --- the annotated video ----------------------------------------------------------------------------
+
+
+def _video_frames(path: Path, track: PoseTrack) -> Iterator[tuple[int, np.ndarray]]:
+    """(track row, image) for the video's frames, decoded again (a second pass, ahead on a thread)."""
+    from .sources import iter_frames_prefetched, open_video
+
+    row_of = {int(f): k for k, f in enumerate(track.frame)}
+    with open_video(path) as source:
+        for frame in iter_frames_prefetched(iter(source), 4):
+            k = row_of.get(frame.index)
+            if k is not None:
+                yield k, frame.image
+
+
+def _canvas_frames(track: PoseTrack) -> Iterator[tuple[int, np.ndarray]]:
+    """A plain canvas per row, for tracks that come without their video."""
+    width, height = (int(v) for v in track.image_size)
+    blank = np.empty((height, width, 3), dtype=np.uint8)
+    blank[:] = CANVAS_BGR
+    for k in range(len(track)):
+        yield k, blank.copy()
+
+
+def write_annotated_video(
+    analysis: Analysis, frames: Iterator[tuple[int, np.ndarray]], path: Path, *, fps: float, progress: bool = True
+) -> Path:
+    """Draw skeleton, angles, faults and the status panel on each frame; the engine is replayed frame by frame."""
+    from tqdm import tqdm
+
+    from .video_out import ThreadedVideoWriter
+
+    track, table = analysis.track, analysis.table
+    engine = Engine(analysis.spec, table.names, side=analysis.side)
+    annotator_parts = FrameAnnotator(engine.plan)
+    width, height = (int(v) for v in track.image_size)
+    drawer = Annotator(width, height)
+    xy_px, visibility = track.xy_px, track.visibility
+    values, confidence = table.values, table.confidence
+    positions, views, t_s = analysis.positions, analysis.views, track.t_s
+    next_row = 0
+    bar = tqdm(total=len(track), unit="frame", desc="annotating", file=sys.stderr, disable=not progress,
+               leave=False, dynamic_ncols=True)
+    try:
+        with ThreadedVideoWriter(path, fps, (width, height)) as writer:
+            for k, image in frames:
+                while next_row <= k:  # rows without a decoded frame still advance the engine
+                    engine.step(next_row, float(t_s[next_row]), values[next_row], confidence[next_row],
+                                int(positions[next_row]), int(views[next_row]))
+                    next_row += 1
+                parts = annotator_parts.annotation(engine.status, values[k])
+                drawer.annotate(image, xy_px[k], visibility[k], red_segments=parts.red_segments,
+                                labels=parts.labels, panel=parts.panel)
+                writer.write(image)
+                bar.update(1)
+    finally:
+        bar.close()
+    return path

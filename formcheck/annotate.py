@@ -1,0 +1,147 @@
+"""Turn the engine's status and one frame's metric values into what the overlay draws.
+
+Shared by `analyze` (annotated video) and `live` (the window). Build a `FrameAnnotator` once per
+exercise and call it per frame::
+
+    annotator = FrameAnnotator(engine.plan)
+    parts = annotator.annotation(engine.status, values_row)
+    overlay.Annotator(w, h).annotate(image, xy_px, vis, red_segments=parts.red_segments,
+                                     labels=parts.labels, panel=parts.panel)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .engine_types import EngineStatus
+from .overlay import AngleLabel, Panel, metric_label
+from .plan import Plan, compile_plan
+from .specs import ExerciseSpec
+
+MAX_LABELS = 4
+
+
+@dataclass(frozen=True)
+class FrameAnnotation:
+    """The red segments, the angle labels and the status panel for one frame."""
+
+    red_segments: tuple[tuple[int, int], ...]
+    labels: tuple[AngleLabel, ...]
+    panel: Panel
+
+
+def _columns_of(plan: Plan, side: str | None) -> tuple[int, ...]:
+    """Metric columns that matter for ``side`` (None: every side): rep metric, hold and rule conditions."""
+    ordered: list[int] = []
+
+    def add(columns: tuple[int, ...]) -> None:
+        for c in columns:
+            if c not in ordered:
+                ordered.append(c)
+
+    for channel in plan.channels:
+        if side is not None and channel.side not in (None, side):
+            continue
+        if channel.rep is not None:
+            add(channel.rep.columns)
+        for cond in channel.hold:
+            add(cond.source.columns)
+    for rule in plan.rules:
+        if side is not None and rule.side not in (None, side):
+            continue
+        for cond in rule.by_view:
+            if cond is not None:
+                add(cond.source.columns)
+    return tuple(ordered)
+
+
+def _rule_columns(plan: Plan) -> dict[tuple[str, str | None], tuple[int, ...]]:
+    out: dict[tuple[str, str | None], list[int]] = {}
+    for rule in plan.rules:
+        cols = out.setdefault((rule.rule_id, rule.side), [])
+        for cond in rule.by_view:
+            if cond is not None:
+                cols.extend(c for c in cond.source.columns if c not in cols)
+    return {key: tuple(cols) for key, cols in out.items()}
+
+
+class FrameAnnotator:
+    """Per-exercise annotation builder: which angles to show, which to mark as faulty."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.names = plan.metric_names
+        self._by_side = {side: _columns_of(plan, side) for side in (None, "left", "right")}
+        self._rule_columns = _rule_columns(plan)
+
+    def annotation(
+        self,
+        status: EngineStatus,
+        values_row: np.ndarray,
+        *,
+        fps: float | None = None,
+        latency_ms: float | None = None,
+        note: str | None = None,
+        big_timer_s: float | None = None,
+    ) -> FrameAnnotation:
+        """What to draw for this frame."""
+        side = status.side if status.side in ("left", "right") else None
+        faulty: set[int] = set()
+        red: list[tuple[int, int]] = []
+        for violation in status.violations:
+            red.extend(violation.segments)
+            faulty.update(self._rule_columns.get((violation.rule, violation.side), ()))
+            faulty.update(self._rule_columns.get((violation.rule, None), ()))
+        labels: list[AngleLabel] = []
+        anchors: set[int] = set()
+        columns = sorted(self._by_side[side], key=lambda c: c not in faulty)
+        for column in columns:
+            label = metric_label(self.names[column], float(values_row[column]), fault=column in faulty)
+            if label is None or label.anchor in anchors:
+                continue
+            anchors.add(label.anchor)
+            labels.append(label)
+            if len(labels) == MAX_LABELS:
+                break
+        if note is None and status.stopped_for_pain:
+            note = "stopped: pain reported"
+        elif note is None and not status.in_position:
+            note = "get into the starting position"
+        elif note is None and status.not_measured:
+            note = "not measured: " + ", ".join(r.replace("_", " ") for r in status.not_measured[:2])
+        spec = self.plan.spec
+        if note is None and spec.mode == "watch":
+            note = "checking: " + ", ".join(r.replace("_", " ") for r in self.plan.rule_ids[:2])
+        panel = Panel(
+            exercise=spec.name,
+            side=status.side,
+            reps=status.reps if spec.mode == "reps" else None,
+            rep_target=status.rep_target,
+            set_no=status.set_no if spec.mode != "watch" else None,
+            hold_elapsed_s=status.hold_elapsed_s if spec.mode == "hold" else None,
+            hold_target_s=status.hold_target_s,
+            rest_left_s=status.rest_left_s,
+            cue=status.cue,
+            cue_is_fault=status.cue_is_fault,
+            note=note,
+            fps=fps,
+            latency_ms=latency_ms,
+            big_timer_s=big_timer_s,
+        )
+        return FrameAnnotation(red_segments=tuple(red), labels=tuple(labels), panel=panel)
+
+
+def frame_annotation(
+    spec: ExerciseSpec,
+    status: EngineStatus,
+    metric_names: tuple[str, ...],
+    values_row: np.ndarray,
+    *,
+    fps: float | None = None,
+    latency_ms: float | None = None,
+) -> FrameAnnotation:
+    """One-off convenience; per-frame callers should keep a `FrameAnnotator`."""
+    plan = compile_plan(spec, tuple(metric_names))
+    return FrameAnnotator(plan).annotation(status, values_row, fps=fps, latency_ms=latency_ms)

@@ -1,0 +1,54 @@
+"""`formcheck analyze`: check a recorded exercise video (or a pose track) and write the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..analyze import SIDES, AnalyzeRequest, run_analyze
+from ..measures import MeasureOptions
+
+
+@click.command("analyze")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--exercise", "-e", default=None, help="Exercise id (see `formcheck exercises`); default safety_watch.")
+@click.option("--spec", "spec_path", type=click.Path(path_type=Path), default=None,
+              help="Use this exercise spec TOML file instead of a bundled exercise.")
+@click.option("--side", type=click.Choice(SIDES), default="auto", show_default=True,
+              help="The side being exercised (for one-sided exercises); auto finds it.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+              help="Folder for annotated.mp4, metrics.csv and report.json (created if needed).")
+@click.option("--no-video", is_flag=True, help="Skip the annotated video (faster).")
+@click.option("--save-track", type=click.Path(path_type=Path), default=None,
+              help="Also save the raw pose track (.csv or .npz) for later re-analysis.")
+@click.option("--model", type=click.Path(path_type=Path), default=None,
+              help="Pose model .task file (default: $FORMCHECK_MODEL, then the cache; see `formcheck model`).")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--eyes-closed", is_flag=True, help="Balance test done with eyes closed (recorded in the report).")
+@click.option("--surface", type=click.Choice(["firm", "foam", "pillow", "wobble_board"]), default="firm",
+              show_default=True, help="What the patient stands on (balance tests).")
+@click.option("--age", type=click.IntRange(5, 110), default=None, help="Patient's age, for balance norms.")
+@click.option("--height-cm", type=click.FloatRange(80, 250), default=None, help="Patient's height, for hop distance in cm.")
+@click.option("--leg-length-cm", type=click.FloatRange(40, 140), default=None, help="Patient's leg length, for hop distance in cm.")
+@click.option("--involved", type=click.Choice(["left", "right"]), default=None,
+              help="The injured side, for the limb symmetry index.")
+def command(input_path: Path, exercise: str | None, spec_path: Path | None, side: str, out_dir: Path,
+            no_video: bool, save_track: Path | None, model: Path | None, no_progress: bool, eyes_closed: bool,
+            surface: str, age: int | None, height_cm: float | None, leg_length_cm: float | None,
+            involved: str | None) -> None:
+    """Analyse INPUT, a video (mp4, mov, avi, webm, mkv) or a pose track (.csv, .npz).
+
+    Writes DIR/annotated.mp4 (unless --no-video), DIR/metrics.csv (one row per frame) and
+    DIR/report.json (schema formcheck.report/1), then prints a one-paragraph summary.
+    """
+    if exercise is not None and spec_path is not None:
+        raise click.UsageError("give --exercise or --spec, not both")
+    options = MeasureOptions(eyes_closed=eyes_closed, surface=surface, age=age, height_cm=height_cm,
+                             leg_length_cm=leg_length_cm, involved_side=involved)
+    outcome = run_analyze(AnalyzeRequest(
+        input=input_path, out_dir=out_dir, exercise=exercise, spec_path=spec_path, side=side,
+        write_video=not no_video, save_track=save_track, model=model, progress=not no_progress,
+        measure_options=options,
+    ))
+    click.echo(outcome.summary)

@@ -1,0 +1,97 @@
+"""`formcheck evaluate`: score reports against ground truth (rep count, hold durations, violation detection)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+from ..evaluate import (
+    DEFAULT_HOLD_TOLERANCE_S,
+    DEFAULT_VIOLATION_TOLERANCE_S,
+    FolderRequest,
+    evaluate_folder,
+    evaluation_json,
+    format_table,
+    read_report,
+    read_truth,
+    score_clip,
+)
+
+
+@click.command("evaluate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder mode: where NAME/report.json are looked for and written "
+                   "[default: DIR/../out/evaluate/DIRNAME/videos, or .../tracks with --tracks].")
+@click.option("--tracks", is_flag=True,
+              help="Folder mode: analyse the ground-truth NAME.track.csv instead of the video (fast, no model).")
+@click.option("--rerun", is_flag=True, help="Folder mode: analyse again even where a report exists.")
+@click.option("--only", multiple=True, metavar="NAME", help="Folder mode: only this clip (repeatable).")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Pose model for the analyses (default: $FORMCHECK_MODEL or the cached model).")
+@click.option("--tolerance", "violation_tolerance_s", type=click.FloatRange(min=0), show_default=True,
+              default=DEFAULT_VIOLATION_TOLERANCE_S,
+              help="Seconds a detected violation may lie outside a true window and still match it.")
+@click.option("--hold-tolerance", "hold_tolerance_s", type=click.FloatRange(min=0), show_default=True,
+              default=DEFAULT_HOLD_TOLERANCE_S, help="Largest hold duration error (seconds) that passes.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the scores as JSON (schema formcheck.evaluation/1) to this file ('-': stdout).")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when any clip misses the acceptance thresholds (reps exact, holds within the hold "
+                   "tolerance, violation precision and recall 1.0).")
+@click.option("--no-progress", is_flag=True, help="No progress bars while analysing.")
+def command(paths: tuple[Path, ...], reports_dir: Path | None, tracks: bool, rerun: bool, only: tuple[str, ...],
+            model_path: Path | None, violation_tolerance_s: float, hold_tolerance_s: float, json_path: Path | None,
+            strict: bool, no_progress: bool) -> None:
+    """Score analysis reports against ground truth.
+
+    \b
+    formcheck evaluate REPORT.json TRUTH.json
+    formcheck evaluate DIR        every DIR/NAME.truth.json against REPORTS/NAME/report.json,
+                                  running analyze (no video) where that report is missing
+
+    Prints a table per clip, per exercise and overall: rep count error, hold duration error, and
+    violation detection precision and recall (a detection matches a true window of the same rule and
+    side when they overlap after widening by --tolerance).
+    """
+    tolerances = dict(violation_tolerance_s=violation_tolerance_s, hold_tolerance_s=hold_tolerance_s)
+    if len(paths) == 2:
+        report_path, truth_path = paths
+        score = score_clip(read_report(report_path), read_truth(truth_path), **tolerances,
+                           clip=_clip_name(truth_path))
+        scores, sources = [score], {score.clip: str(report_path)}
+    elif len(paths) == 1:
+        folder = paths[0]
+        if not folder.is_dir():
+            raise InputError(f"{folder}: not a folder (give a folder, or a report and a truth file)")
+        request = FolderRequest(folder=folder, reports=reports_dir, tracks=tracks, rerun=rerun, only=only,
+                                model=model_path, progress=not no_progress)
+
+        def announce(name: str, report_path: Path, analysed: bool) -> None:
+            if analysed and not no_progress:
+                click.echo(f"analysed {name} -> {report_path}", err=True)
+
+        scores, sources = evaluate_folder(request, **tolerances, on_clip=announce)
+    else:
+        raise InputError(f"evaluate takes a folder, or a report and a truth file; got {len(paths)} paths")
+
+    click.echo(format_table(scores))
+    if json_path is not None:
+        text = json.dumps(evaluation_json(scores, sources=sources), indent=2)
+        if str(json_path) == "-":
+            click.echo(text)
+        else:
+            try:
+                json_path.write_text(text + "\n")
+            except OSError as exc:
+                raise InputError(f"{json_path}: cannot write ({exc.strerror or exc})") from None
+    if strict and not all(s.passed for s in scores):
+        raise click.exceptions.Exit(1)
+
+
+def _clip_name(truth_path: Path) -> str:
+    name = truth_path.name
+    return name[: -len(".truth.json")] if name.endswith(".truth.json") else truth_path.stem
