@@ -48,5 +48,41 @@ def measure_exercise(
     result: EngineResult,
     options: MeasureOptions = MeasureOptions(),
 ) -> Measures:
-    """The measures this exercise has (none yet for most exercises)."""
-    return Measures()
+    """The measures this exercise has (none for most exercises), by ``spec.id``."""
+    measure = _MEASURES.get(spec.id)
+    if measure is None or len(track) == 0:
+        return Measures()
+    return measure(spec, track, table, positions, views, result, options)
+
+
+def _stance(spec, track, table, positions, views, result, options) -> Measures:
+    from .stance import measure_stance
+
+    section, holds = measure_stance(spec, track, table, positions, views, result, options)
+    return Measures(sections={"balance": section}, holds=holds)
+
+
+def _squat(spec, track, table, positions, views, result, options) -> Measures:
+    from .single_leg_squat import measure_single_leg_squat
+
+    return Measures(sections={"single_leg_squat": measure_single_leg_squat(spec, track, table, views, result)})
+
+
+def _jump(spec, track, table, positions, views, result, options) -> Measures:
+    from .jump import measure_jump_landing
+
+    return Measures(sections={"jump_landing": measure_jump_landing(spec, track, table, views, options)})
+
+
+def _hop(spec, track, table, positions, views, result, options) -> Measures:
+    from .hop import measure_single_leg_hop
+
+    return Measures(sections={"single_leg_hop": measure_single_leg_hop(spec, track, table, views, options)})
+
+
+_MEASURES = {
+    "single_leg_stance": _stance,
+    "single_leg_squat": _squat,
+    "jump_landing": _jump,
+    "single_leg_hop": _hop,
+}
