@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "model_cmd",
     "exercises_cmd",
     "synth_cmd",
+    "evaluate_cmd",
 )
 
 
@@ -36,7 +37,9 @@ for _name in COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     try:
-        cli.main(args=argv, prog_name="formcheck", standalone_mode=False)
+        status = cli.main(args=argv, prog_name="formcheck", standalone_mode=False)
+        if isinstance(status, int) and not isinstance(status, bool):  # a command's ctx.exit(n) / Exit(n)
+            return status
     except FormcheckError as exc:
         click.echo(f"formcheck: error: {exc}", err=True)
         return exc.exit_code

@@ -26,7 +26,7 @@ from test_metrics import (
     turned,
 )
 
-VIDEOS = Path(os.environ.get("FORMCHECK_VIDEOS", "/work/shared/videos"))
+from conftest import VIDEOS
 HOLD_FRAMES = 20  # 0.67 s at 30 fps: longer than the position debounce
 
 

@@ -26,8 +26,7 @@ from formcheck.pose import (
 )
 from formcheck.sources import Frame, open_video
 
-MODEL = Path(os.environ.get("FORMCHECK_MODEL", "/work/shared/models/pose_landmarker_full.task"))
-VIDEOS = Path(os.environ.get("FORMCHECK_VIDEOS", "/work/shared/videos"))
+from conftest import VIDEOS
 LEGS = [23, 24, 25, 26, 27, 28]
 
 
@@ -176,10 +175,8 @@ def test_a_file_that_is_not_a_model_is_a_model_error(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def model() -> Path:
-    if not MODEL.is_file():
-        pytest.skip("needs a pose model (set FORMCHECK_MODEL)")
-    return MODEL
+def model(pose_model) -> Path:
+    return pose_model
 
 
 def shared_clip(name: str) -> Path:

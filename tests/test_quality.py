@@ -393,8 +393,7 @@ def test_mirror_table_agrees_with_the_leg_chains():
 
 # --- real clips (skipped without the model and the shared videos) ---------------------------------
 
-VIDEOS = Path(os.environ.get("FORMCHECK_VIDEOS", "/work/shared/videos"))
-MODEL = Path(os.environ.get("FORMCHECK_MODEL", "/work/shared/models/pose_landmarker_full.task"))
+from conftest import SHARED_MODEL as MODEL, VIDEOS
 
 
 def _real_track(name: str) -> PoseTrack:

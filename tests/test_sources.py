@@ -24,7 +24,7 @@ from formcheck.sources import (
     open_video,
 )
 
-VIDEOS = Path(os.environ.get("FORMCHECK_VIDEOS", "/work/shared/videos"))
+from conftest import VIDEOS
 
 
 def numbered_frame(i: int, size: tuple[int, int] = (160, 120)) -> np.ndarray:

@@ -1,6 +1,6 @@
 """MediaPipe finds the rendered mannequin, with joint angles close to the truth (skipped without a model).
 
-Set FORMCHECK_MODEL to a pose_landmarker .task file to run these.
+They use the pose model of the `pose_model` fixture (see conftest.py).
 """
 
 from __future__ import annotations
@@ -18,26 +18,23 @@ from formcheck.synth.simulate import simulate
 from formcheck.synth.truetrack import true_landmarks
 from formcheck.synth.verify import compare, detect_frames, image_angles, unrotate
 
-MODEL = os.environ.get("FORMCHECK_MODEL", "")
-needs_model = pytest.mark.skipif(not MODEL or not Path(MODEL).is_file(), reason="set FORMCHECK_MODEL to a .task")
 
 
-def detect_window(name: str, start_s: float, end_s: float, rotate: int = 0):
+def detect_window(model, name: str, start_s: float, end_s: float, rotate: int = 0):
     clip = find_clip(name)
     sim = simulate(clip, 0)
     frames = np.flatnonzero((sim.t_s >= start_s) & (sim.t_s < end_s))
     renderer = Renderer(clip.camera, Stage(props=clip.props))
     images = [renderer.render(sim.shapes[i]) for i in frames]
     truth, _ = true_landmarks(sim.landmarks[frames], clip.camera)
-    found = detect_frames(images, MODEL, clip.fps, rotate=rotate)
+    found = detect_frames(images, str(model), clip.fps, rotate=rotate)
     return clip, truth, found
 
 
-@needs_model
 @pytest.mark.slow
-def test_side_view_knee_above_hip_is_seen_within_a_few_degrees():
+def test_side_view_knee_above_hip_is_seen_within_a_few_degrees(pose_model):
     # the far (left) knee held about 25 degrees above the hip, then lowered
-    clip, truth, found = detect_window("safety_watch_knee_lifts_side", 12.0, 14.0)
+    clip, truth, found = detect_window(pose_model, "safety_watch_knee_lifts_side", 12.0, 14.0)
     agreement = compare(truth, found, clip.camera.size)
     assert agreement.detected == 1.0
     assert agreement.angle_error_deg["hip_flexion_left"] < 6.0
@@ -49,10 +46,9 @@ def test_side_view_knee_above_hip_is_seen_within_a_few_degrees():
     assert np.mean(knee_above == true_above) > 0.9
 
 
-@needs_model
 @pytest.mark.slow
-def test_front_view_single_leg_squat_angles():
-    clip, truth, found = detect_window("single_leg_squat_right_valgus_front", 1.8, 4.3)
+def test_front_view_single_leg_squat_angles(pose_model):
+    clip, truth, found = detect_window(pose_model, "single_leg_squat_right_valgus_front", 1.8, 4.3)
     agreement = compare(truth, found, clip.camera.size)
     assert agreement.detected == 1.0
     assert agreement.landmark_error_px < 8.0

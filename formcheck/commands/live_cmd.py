@@ -1,0 +1,50 @@
+"""`formcheck live`: coach an exercise in real time through the webcam."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..live import LiveRequest, run_live
+from ..live.session import SIDES
+
+
+@click.command("live")
+@click.option("--exercise", "-e", default=None, help="Exercise id (see `formcheck exercises`); default safety_watch.")
+@click.option("--spec", "spec_path", type=click.Path(path_type=Path), default=None,
+              help="Use this exercise spec TOML file instead of a bundled exercise.")
+@click.option("--camera", default="0", show_default=True,
+              help="Camera index, stream URL, or a video file played as if it were the camera.")
+@click.option("--side", type=click.Choice(SIDES), default="auto", show_default=True,
+              help="The side being exercised (for one-sided exercises); auto finds it.")
+@click.option("--mirror", is_flag=True, help="Show the picture mirrored, like a mirror in front of you.")
+@click.option("--record", "record_dir", type=click.Path(path_type=Path), default=None,
+              help="Also save the annotated video (annotated.mp4) in this folder.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder for report.json (default: the --record folder, else ./out).")
+@click.option("--no-window", is_flag=True, help="Run without a window (the report is still written).")
+@click.option("--voice/--no-voice", default=True, show_default=True, help="Speak cues where text-to-speech exists.")
+@click.option("--model", type=click.Path(path_type=Path), default=None,
+              help="Pose model .task file (default: $FORMCHECK_MODEL, then the cache; see `formcheck model`).")
+@click.option("--max-seconds", type=click.FloatRange(min=0.1), default=None,
+              help="End the session after this many seconds.")
+def command(exercise: str | None, spec_path: Path | None, camera: str, side: str, mirror: bool,
+            record_dir: Path | None, out_dir: Path | None, no_window: bool, voice: bool, model: Path | None,
+            max_seconds: float | None) -> None:
+    """Check an exercise live: skeleton, angles, faults in red, rep count and hold timer on screen.
+
+    Keys: space pause/resume, n next side, r reset the count, p pain (stop at once), q or Esc quit.
+    At the end (or on quit) writes report.json like `formcheck analyze`; with --record also annotated.mp4.
+    """
+    if exercise is not None and spec_path is not None:
+        raise click.UsageError("give --exercise or --spec, not both")
+    outcome = run_live(LiveRequest(
+        camera=camera, exercise=exercise, spec_path=spec_path, side=side, mirror=mirror, record_dir=record_dir,
+        out_dir=out_dir, window=not no_window, voice=voice, model=model, max_seconds=max_seconds,
+    ))
+    click.echo(outcome.summary)
+    stats = outcome.stats
+    click.echo(f"Live: {stats.frames_displayed} frames shown at {stats.displayed_fps:.1f} fps, "
+               f"latency median {stats.latency_ms_median} ms, p95 {stats.latency_ms_p95} ms"
+               + (f"; video: {outcome.video_path}" if outcome.video_path else "") + f" (ended: {outcome.ended_by}).")

@@ -1,0 +1,398 @@
+"""A live session: capture -> pose worker -> pipeline -> screen, keys, sounds; report.json at the end.
+
+    run_live(LiveRequest(camera="0", exercise="bridge"))   # what `formcheck live` does
+
+Outputs are written even when the session is cut short (quit, window closed, Ctrl-C, camera gone):
+the video goes to a hidden temp file renamed into place when complete, report.json is written last.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+import time
+from array import array
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..analyze import REPORT_NAME, VIDEO_NAME, summary_text
+from ..annotate import FrameAnnotator
+from ..errors import InputError
+from ..measures import MeasureOptions
+from ..report import write_report
+from ..specs import ExerciseSpec, resolve_spec
+from . import keys as k
+from .capture import LOST, Capture, CameraTarget, open_capture
+from .pipeline import FrameOutcome, LivePipeline
+from .screen import Banner, Screen
+from .setup import EXERCISE, SetupGuide
+from .sound import SoundBoard
+from .worker import PoseResult, PoseWorker
+
+log = logging.getLogger(__name__)
+
+SIDES = ("auto", "left", "right")
+NO_WINDOW_GIVE_UP_S = 10.0  # without a window nobody can quit: stop retrying a lost camera after this
+FPS_WINDOW = 30
+
+
+@dataclass(frozen=True)
+class LiveRequest:
+    """The inputs of one `formcheck live` session."""
+
+    camera: str = "0"
+    exercise: str | None = None
+    spec_path: Path | None = None
+    side: str = "auto"
+    mirror: bool = False
+    record_dir: Path | None = None
+    out_dir: Path | None = None
+    window: bool = True
+    voice: bool = True
+    tones: bool = True
+    model: Path | None = None
+    max_seconds: float | None = None
+    strict: bool = False
+    measure_options: MeasureOptions = field(default_factory=MeasureOptions)
+
+
+@dataclass(frozen=True)
+class LiveStats:
+    """How the session ran (also in report.json's "live" section)."""
+
+    frames_captured: int
+    frames_dropped_before_pose: int
+    frames_processed: int
+    frames_displayed: int
+    displayed_fps: float
+    latency_ms_median: float | None
+    latency_ms_p95: float | None
+    pose_ms_median: float | None
+    camera_failures: int
+    pose_errors: int
+
+
+@dataclass(frozen=True)
+class LiveOutcome:
+    """Where the outputs went, the report, the summary paragraph and the run's figures."""
+
+    out_dir: Path
+    report_path: Path
+    video_path: Path | None
+    report: dict
+    summary: str
+    stats: LiveStats
+    ended_by: str
+
+
+class Recorder:
+    """The annotated video of the session, written to a temp file and renamed into place when finished."""
+
+    def __init__(self, folder: Path, fps: float, size: tuple[int, int]) -> None:
+        from ..video_out import ThreadedVideoWriter
+
+        self.path = folder / VIDEO_NAME
+        fd, tmp = tempfile.mkstemp(prefix=".annotated-", suffix=".mp4", dir=folder)
+        os.close(fd)
+        self._tmp = Path(tmp)
+        self._writer = ThreadedVideoWriter(self._tmp, fps, size)
+        self.error: str | None = None
+
+    def write(self, image: np.ndarray) -> None:
+        if self.error is None:
+            try:
+                self._writer.write(image)
+            except InputError as exc:
+                self.error = str(exc)
+
+    def finish(self) -> Path | None:
+        """Close the file and move it into place; None (and the temp file removed) when writing failed."""
+        try:
+            self._writer.close()
+        except InputError as exc:
+            self.error = self.error or str(exc)
+        if self.error is not None or self._writer.frames_written == 0:
+            self._tmp.unlink(missing_ok=True)
+            return None
+        os.replace(self._tmp, self.path)
+        return self.path
+
+
+def _folder(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot create the output folder ({exc.strerror or exc})") from None
+    if not os.access(path, os.W_OK):
+        raise InputError(f"{path}: cannot write to the output folder")
+    return path
+
+
+class LiveSession:
+    """The main loop, on the calling thread (OpenCV windows want the main thread)."""
+
+    def __init__(self, request: LiveRequest, spec: ExerciseSpec, capture: Capture, worker: PoseWorker,
+                 window, sound: SoundBoard, out_dir: Path, record_dir: Path | None,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self.request = request
+        self.spec = spec
+        self.capture = capture
+        self.worker = worker
+        self.window = window
+        self.sound = sound
+        self.out_dir = out_dir
+        self.clock = clock
+        size = capture.size or (640, 480)
+        self.pipeline = LivePipeline(spec, size, side=request.side)
+        self.annotator = FrameAnnotator(self.pipeline.engine.plan)
+        self.guide = SetupGuide(spec)
+        self.screen = Screen(size, mirror=request.mirror)
+        self.recorder = Recorder(record_dir, capture.fps, self.screen.size) if record_dir is not None else None
+        self.paused = False
+        self.ended_by = "end"
+        self.flash: tuple[str, float] | None = None  # a short note after a key (e.g. "count reset")
+        self._offset_ms = 0
+        self._pause_t_ms: int | None = None
+        self._last_t_ms: int | None = None
+        self._last_canvas: np.ndarray | None = None
+        self._last_image: np.ndarray | None = None
+        self._shown_at: deque[float] = deque(maxlen=FPS_WINDOW)
+        self._latency_ms = array("f")
+        self._pose_ms = array("f")
+        self.frames_displayed = 0
+        self._said: str | None = None
+
+    # ------------------------------------------------------------------------------ the loop
+
+    def run(self) -> str:
+        """Run until the video ends, the camera is gone, the patient quits or `max_seconds` pass."""
+        started = self.clock()
+        last_seq = -1
+        while True:
+            if self._handle(k.action_for_key(self.window.poll_key())):
+                break
+            if self.window.closed:
+                self.ended_by = "window_closed"
+                break
+            if self.request.max_seconds is not None and self.clock() - started >= self.request.max_seconds:
+                self.ended_by = "max_seconds"
+                break
+            got = self.worker.results.get_newer(last_seq, timeout=0.03)
+            if got is None:
+                self.worker.check()
+                if self.worker.finished:
+                    self.ended_by = "camera_gone" if self.capture.failures else "end"
+                    break
+                if self.capture.state == LOST:
+                    self._show_camera_lost()
+                continue
+            last_seq, result = got
+            self._frame(result)
+        return self.ended_by
+
+    def _frame(self, result: PoseResult) -> None:
+        frame = result.frame
+        self._last_image = frame.image
+        if self.paused:
+            self._pause_t_ms = frame.t_ms if self._pause_t_ms is None else self._pause_t_ms
+            self._display(self.screen.compose(frame.image, banner=Banner("Paused: press space to go on")), frame)
+            return
+        if self._pause_t_ms is not None:  # the pause does not count as exercise time
+            step_ms = round(1000.0 / self.capture.fps)
+            self._offset_ms += max(0, frame.t_ms - (self._last_t_ms or frame.t_ms) - step_ms)
+            self._pause_t_ms = None
+        self._last_t_ms = frame.t_ms
+        t_s = (frame.t_ms - self._offset_ms) / 1000.0
+        outcome = self.pipeline.step(frame.seq, t_s, result.detected)
+        self._pose_ms.append(result.pose_ms)
+        self.sound.on_events(outcome.events)
+        banner = self._banner(outcome, frame.image)
+        parts = self.annotator.annotation(outcome.status, outcome.values, fps=self.fps,
+                                          latency_ms=self._latest_latency(), note=self._note(outcome))
+        landmarks = outcome.landmarks if outcome.has_pose else None
+        self._display(self.screen.compose(frame.image, landmarks, parts, banner), frame)
+
+    def _display(self, canvas: np.ndarray, frame) -> None:
+        self.window.show(canvas)
+        now = self.clock()
+        self._shown_at.append(now)
+        self._latency_ms.append((now - frame.captured_at) * 1000.0)
+        self.frames_displayed += 1
+        self._last_canvas = canvas
+        if self.recorder is not None:
+            self.recorder.write(canvas)
+
+    def _show_camera_lost(self) -> None:
+        message = self.capture.message or "the camera stopped; trying again..."
+        image = self._last_image if self._last_image is not None else np.zeros(
+            (self.screen.height, self.screen.width, 3), np.uint8)
+        self.window.show(self.screen.compose(image, banner=Banner(message[:1].upper() + message[1:], "warning")))
+        self._say(message, "warning")
+
+    def _banner(self, outcome: FrameOutcome, image: np.ndarray) -> Banner | None:
+        status = outcome.status
+        if status.stopped_for_pain:
+            message = ("Stopped because of pain. Rest, and tell your therapist if it does not settle. "
+                       "Press q to finish.")
+            return Banner(message, "stop")
+        landmarks = outcome.landmarks if outcome.has_pose else None
+        advice = self.guide.update(outcome.t_s, image, landmarks, outcome.view, status.in_position)
+        if advice.message is None:
+            return None
+        self._say(advice.message, "info")
+        return Banner(advice.message, "warning" if advice.problem else "info")
+
+    def _note(self, outcome: FrameOutcome) -> str | None:
+        if self.flash is not None and self.clock() - self.flash[1] < 2.0:
+            return self.flash[0]
+        return None if self.guide.stage == EXERCISE or outcome.status.in_position else "getting ready"
+
+    def _say(self, text: str, severity: str) -> None:
+        if text != self._said:
+            self._said = text
+            self.sound.say(text, self.clock(), severity)
+
+    # ------------------------------------------------------------------------------ keys
+
+    def _handle(self, action: str | None) -> bool:
+        """Apply a key's action; True to quit."""
+        if action is None:
+            return False
+        if action == k.QUIT:
+            self.ended_by = "quit"
+            return True
+        if action == k.PAUSE:
+            self.paused = not self.paused
+            self._flash("paused" if self.paused else "going on")
+        elif action == k.PAIN:
+            events = self.pipeline.stop_for_pain()
+            self.sound.on_events(events)
+            self._flash("pain recorded")
+        elif action == k.RESET:
+            self.pipeline.new_segment(side=self.pipeline.segments[-1].side, ended_by="reset")
+            self._new_engine_view()
+            self._flash("count reset")
+        elif action == k.NEXT:
+            self._next_side()
+        return False
+
+    def _next_side(self) -> None:
+        current = self.pipeline.segments[-1].side
+        if current == "auto":
+            current = self.pipeline.engine.status.side or "auto"
+        other = {"left": "right", "right": "left"}.get(current)
+        if self.spec.sides == "bilateral" or other is None:
+            self._flash("this exercise has no other side" if self.spec.sides == "bilateral"
+                        else "start on one side first")
+            return
+        self.pipeline.new_segment(side=other, ended_by="next")
+        self._new_engine_view()
+        self._flash(f"now the {other} side")
+
+    def _new_engine_view(self) -> None:
+        self.annotator = FrameAnnotator(self.pipeline.engine.plan)
+
+    def _flash(self, text: str) -> None:
+        self.flash = (text, self.clock())
+
+    # ------------------------------------------------------------------------------ figures
+
+    @property
+    def fps(self) -> float | None:
+        if len(self._shown_at) < 2:
+            return None
+        span = self._shown_at[-1] - self._shown_at[0]
+        return (len(self._shown_at) - 1) / span if span > 0 else None
+
+    def _latest_latency(self) -> float | None:
+        return float(self._latency_ms[-1]) if self._latency_ms else None
+
+    def stats(self) -> LiveStats:
+        latency = np.asarray(self._latency_ms, dtype=float)
+        pose = np.asarray(self._pose_ms, dtype=float)
+        return LiveStats(
+            frames_captured=self.capture.slot.put_count,
+            frames_dropped_before_pose=self.capture.slot.dropped,
+            frames_processed=len(self.pipeline.record),
+            frames_displayed=self.frames_displayed,
+            displayed_fps=round(self.fps or 0.0, 2),
+            latency_ms_median=round(float(np.median(latency)), 1) if latency.size else None,
+            latency_ms_p95=round(float(np.percentile(latency, 95)), 1) if latency.size else None,
+            pose_ms_median=round(float(np.median(pose)), 1) if pose.size else None,
+            camera_failures=self.capture.failures,
+            pose_errors=self.worker.errors,
+        )
+
+
+def run_live(
+    request: LiveRequest,
+    *,
+    window=None,
+    keys: Callable[[], int] | None = None,
+    sound: SoundBoard | None = None,
+    detect=None,
+    capture: Capture | None = None,
+) -> LiveOutcome:
+    """Run `formcheck live`; every argument after `request` is for tests (injected parts)."""
+    if request.side not in SIDES:
+        raise InputError(f"side must be one of {', '.join(SIDES)}, not {request.side!r}")
+    spec = resolve_spec(request.exercise, request.spec_path)
+    out_dir = _folder(Path(request.out_dir or request.record_dir or "out"))
+    record_dir = _folder(Path(request.record_dir)) if request.record_dir is not None else None
+    target = CameraTarget.parse(request.camera)
+    if capture is None:
+        capture = open_capture(target, give_up_s=None if request.window else NO_WINDOW_GIVE_UP_S)
+    with contextlib.ExitStack() as stack:
+        stack.callback(capture.stop)
+        if detect is None:
+            from ..model_store import resolve_model
+            from ..pose import PoseEstimator
+
+            estimator = stack.enter_context(PoseEstimator(resolve_model(request.model, progress=False)))
+            detect = estimator.detect
+        worker = PoseWorker(detect, capture.slot, strict=request.strict)
+        if window is None:
+            window = k.Window() if request.window else k.NoWindow(keys)
+        stack.callback(window.close)
+        sound = sound or SoundBoard(voice=request.voice, tones=request.tones)
+        stack.callback(sound.close)
+        session = LiveSession(request, spec, capture, worker, window, sound, out_dir, record_dir)
+        capture.start()
+        worker.start()
+        stack.callback(worker.stop)
+        try:
+            ended_by = session.run()
+        except KeyboardInterrupt:
+            ended_by = session.ended_by = "interrupted"
+        finally:
+            capture.stop()
+            worker.stop()
+            outcome = _finish(session, target, out_dir)
+        return outcome
+
+
+def _finish(session: LiveSession, target: CameraTarget, out_dir: Path) -> LiveOutcome:
+    """Write the video (if recording) and then report.json, whatever state the session ended in."""
+    video = session.recorder.finish() if session.recorder is not None else None
+    stats = session.stats()
+    live = {
+        "camera": target.label,
+        "ended_by": session.ended_by,
+        "mirror": session.request.mirror,
+        "figures": stats.__dict__,
+        "sound": session.sound.describe(),
+        "recording": str(video) if video else (session.recorder.error if session.recorder else None),
+        "pose_mode": "VIDEO mode on a worker thread, newest frame only",
+    }
+    if not len(session.pipeline.record):
+        raise InputError(f"{target.label}: no frame reached the pose model; nothing to report")
+    report = session.pipeline.report(source=target.label, fps=session.capture.fps, extra=live,
+                                     options=session.request.measure_options)
+    report_path = write_report(out_dir / REPORT_NAME, report)
+    return LiveOutcome(out_dir, report_path, video, report, summary_text(report, out_dir), stats, session.ended_by)
