@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "exercises_cmd",
     "synth_cmd",
     "evaluate_cmd",
+    "live_cmd",
 )
 
 

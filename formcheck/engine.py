@@ -18,6 +18,7 @@ never a pass and never a fault.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,7 @@ __all__ = [
 
 CUE_SHOW_S = 3.0  # how long a spoken cue stays on screen
 NOT_MEASURED_BELOW = 0.5  # a rule measured less than this fraction of the time it applied is "not measured"
+SETTLE_FRACTION = 0.25  # a recorded hold starts once the position is within this share of its reach (see settled_span)
 EVENT_KINDS = (
     "rep",
     "hold_start",
@@ -142,6 +144,9 @@ class _Channel:
                 min_hold_s=h.min_hold_s,
             )
         self.hold_conditions = cp.hold
+        # recent frames (t, normalised hold values), kept for the whole hold to find when it was settled
+        self.hold_trace: deque[tuple[float, tuple[float, ...]]] = deque()
+        self.trace_keep_s = (spec.hold.enter_s + spec.hold.gap_tolerance_s + 1.0) if spec.hold else 0.0
         self.settle_s = spec.rep.settle_s if spec.rep else 0.0
         self.draft: _Draft | None = None  # the rep or hold in progress
         self.settling: _Draft | None = None  # a counted rep still collecting landing faults
@@ -154,6 +159,19 @@ class _Channel:
         self.rejected = 0
         self.abandoned = 0
         self.short_holds = 0
+
+    def record_hold_frame(self, t_s: float, values: tuple[list, ...], k: int) -> None:
+        """Keep this frame's hold values (normalised: larger = further into the position)."""
+        xs = tuple(
+            ((abs(v) if c.absolute else v) * c.sign) if v == v else math.nan
+            for c, v in zip(self.hold_conditions, (col[k] for col in values))
+        )
+        trace = self.hold_trace
+        trace.append((t_s, xs))
+        if not self.hold.holding:  # only what a hold starting now could be backdated to
+            cut = t_s - self.trace_keep_s
+            while trace and trace[0][0] < cut:
+                trace.popleft()
 
     def active(self, t_s: float) -> bool:
         if self.counter is not None:
@@ -247,6 +265,7 @@ class Engine:
                 if result:
                     self._on_rep(ch, result, t, events)
             elif ch.hold is not None:
+                ch.record_hold_frame(t, prep.hold_values[ci], k)
                 result = ch.hold.update(t, prep.hold_codes[ci][k], can_start)
                 if result == hc.TURNED_ON:
                     self._on_hold_start(ch, t, events)
@@ -399,7 +418,8 @@ class Engine:
         if draft is None:
             return
         timer = ch.hold
-        duration = max(0.0, end_s - draft.start_s)
+        start_s, end_s = settled_span(ch.hold_trace, draft.start_s, end_s, ch.hold_conditions)
+        duration = max(0.0, end_s - start_s)
         if duration < timer.min_hold_s:
             ch.short_holds += 1
             events.append(
@@ -415,7 +435,7 @@ class Engine:
             if math.isfinite(draft.best_x[j]):
                 peak[cond.source.name] = round(cond.to_units(draft.best_x[j]), 3)
         self.holds.append(
-            Hold(ch.count, draft.start_s, end_s, duration, draft.side, target, met, peak, tuple(draft.violations))
+            Hold(ch.count, start_s, end_s, duration, draft.side, target, met, peak, tuple(draft.violations))
         )
         ch.rest_until = end_s + self.spec.dose.rest_s
         holds_target = self.spec.dose.holds.target if self.spec.dose.holds else None
@@ -700,6 +720,40 @@ class Engine:
         if t < ch.rest_until:
             return _RESTING
         return _READY if ch.gate.on else _WAITING
+
+
+# ----------------------------------------------------------------------------------------- holds
+
+
+def settled_span(trace, start_s: float, end_s: float, conditions) -> tuple[float, float]:
+    """The part of a hold [start_s, end_s] spent settled in the position, as (start, end) seconds.
+
+    A hold is entered as soon as its conditions are met, which is part way through the movement into the
+    position; the patient holds the position once it is reached, and leaves it when the movement back
+    begins. For each condition the position's own level is the median over the hold; a frame is settled
+    when every condition is within ``max(hysteresis, SETTLE_FRACTION * reach)`` of that level (reach: how
+    far the level lies beyond the threshold). The recorded hold runs from the first to the last settled
+    frame; it never grows, and is left as it is when no frame qualifies.
+    """
+    frames = [(t, xs) for t, xs in trace if start_s <= t <= end_s]
+    if len(frames) < 3 or not conditions:
+        return start_s, end_s
+    settled = np.ones(len(frames), dtype=bool)
+    for j, cond in enumerate(conditions):
+        xs = np.array([f[1][j] for f in frames], dtype=float)
+        finite = np.isfinite(xs)
+        if finite.sum() < 3:
+            continue
+        level = float(np.median(xs[finite]))
+        reach = level - cond.on
+        if reach <= 0:
+            continue
+        band = max(cond.hysteresis, SETTLE_FRACTION * reach)
+        settled &= ~finite | (xs >= level - band)
+    idx = np.flatnonzero(settled)
+    if idx.size == 0:
+        return start_s, end_s
+    return frames[int(idx[0])][0], frames[int(idx[-1])][0]
 
 
 # ------------------------------------------------------------------------------------------- batch

@@ -32,6 +32,7 @@ ROTATIONS_DEG: tuple[int, ...] = (0, 90, 270)  # clockwise turns of the frame be
 PROMINENCE_MIN_VISIBILITY: float = 0.5
 LYING_MIN_TILT_DEG: float = 60.0  # body axis at least this far from vertical: lying
 UPRIGHT_MAX_TILT_DEG: float = 45.0  # body axis within this of vertical (or of upside down): not lying
+UPSIDE_DOWN_MIN_TILT_DEG: float = 150.0  # trunk this far from upright: a wrong fit, the tracker is reset
 KEEP_PERSON_AREA_RATIO: float = 0.6  # stay with the same person unless another is 1/0.6 = 1.7x larger
 ROTATION_SWITCH_FRAMES: int = 3  # detections in a row that must agree before the frame turn changes
 SHOW_NATIVE_LOGS_ENV: str = "FORMCHECK_NATIVE_LOGS"
@@ -149,6 +150,8 @@ class PoseEstimator:
         detected = self._choose(poses, rotation_deg, (width, height))
         if self._rotation is not None and self._rotation.update(detected, (width, height)):
             self._reset_tracker()
+        elif self.running_mode == "video" and _upside_down(detected, (width, height)):
+            self._reset_tracker()  # a tracked upside-down body stays upside down: detect afresh next frame
         return detected
 
     def _follow_people(self, image, t_ms: int, poses: list) -> list:
@@ -360,6 +363,18 @@ def body_tilt_deg(landmarks: np.ndarray, size: tuple[int, int]) -> tuple[float, 
     if dx == 0 and dy == 0:
         return None
     return math.degrees(math.atan2(abs(dx), -dy)), 1.0 if dx > 0 else -1.0
+
+
+def _upside_down(detected: DetectedPose | None, size: tuple[int, int]) -> bool:
+    """The shoulders well below the hips: on the shared clips, a wrong fit when the head starts out of view.
+
+    No exercise of the program is done head-down, and in video mode MediaPipe's tracker keeps such a fit
+    frame after frame (squat_deep_front_replabels.mp4: 95 frames), so the tracker is reset to detect afresh.
+    """
+    if detected is None or detected.rotation_deg:
+        return False
+    tilt = body_tilt_deg(detected.landmarks, size)
+    return tilt is not None and tilt[0] >= UPSIDE_DOWN_MIN_TILT_DEG
 
 
 class _RotationPolicy:

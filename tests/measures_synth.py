@@ -35,7 +35,7 @@ def build(script: Callable[[np.random.Generator], Timeline], *, camera: Camera =
 def foot_lowest(sim: Simulation, side: str) -> np.ndarray:
     """Height (m) of the lowest of the foot's heel and toe landmarks above its resting height."""
     low = np.minimum(sim.point(f"{side}_heel")[:, 1], sim.point(f"{side}_foot_index")[:, 1])
-    return low - np.min(low)
+    return low - np.median(low[:10])
 
 
 def airborne_spans(up: np.ndarray, t_s: np.ndarray) -> list[tuple[float, float]]:
@@ -57,16 +57,23 @@ def lifted_spans(sim: Simulation, side: str) -> list[tuple[float, float]]:
     return airborne_spans(foot_lowest(sim, side) > CONTACT_M, sim.t_s)
 
 
-def stance_script(stance_side: str, holds_s: tuple[float, ...], *, lift_s: float = 0.5,
-                  rest_s: float = 1.0) -> Callable[[np.random.Generator], Timeline]:
+# The lifted foot: straight up beside the stance ankle (thigh forward as far as the shank goes back), or
+# hanging behind with the toes down (as in the sample clips; the toes then touch while the foot still moves).
+LIFT_BESIDE = dict(hip=35, knee=70, ankle=0, flat=0)
+LIFT_BEHIND = dict(hip=25, knee=70, ankle=-10, flat=0)
+
+
+def stance_script(stance_side: str, holds_s: tuple[float, ...], *, lift_s: float = 0.5, rest_s: float = 1.0,
+                  lift: dict | None = None) -> Callable[[np.random.Generator], Timeline]:
     """Stand, then stances on ``stance_side`` of about the given lengths, the other foot lifted and lowered."""
     lifted = other(stance_side)
+    up = LIFT_BESIDE if lift is None else lift
 
     def script(rng: np.random.Generator) -> Timeline:
         tl = Timeline(RELAXED, rng, anchor="ankles").stay(1.2)
         for hold in holds_s:
             tl.anchor(f"{stance_side}_ankle")
-            tl.move(lift_s, **leg(lifted, hip=25, knee=70, ankle=-10, flat=0))
+            tl.move(lift_s, **leg(lifted, **up))
             tl.stay(hold)
             tl.move(lift_s, **leg(lifted, hip=0, knee=3, ankle=0, flat=1))
             tl.anchor("ankles").stay(rest_s)
@@ -94,3 +101,61 @@ def degrade(track: PoseTrack, rng: np.random.Generator, *, drop: float = 0.05, n
 
 __all__ = ["FRONT", "SIDE_FROM_RIGHT", "build", "degrade", "lifted_spans", "stance_script", "airborne_spans",
            "foot_lowest"]
+
+
+def hop_script(hop_side: str, distances_m: tuple[float, ...], *, flight_s: float = 0.36, hold_s: float = 2.5,
+               touch_after: int | None = None) -> Callable[[np.random.Generator], Timeline]:
+    """Forward single-leg hops on ``hop_side`` of the given distances (the other foot held up throughout);
+    after hop number ``touch_after`` (1-based) the other foot comes down 1 s after landing."""
+    held = other(hop_side)
+
+    def script(rng: np.random.Generator) -> Timeline:
+        tl = Timeline(RELAXED, rng, anchor="ankles", jitter=0.0).stay(1.0)
+        tl.anchor(f"{hop_side}_ankle").move(0.6, **leg(held, hip=30, knee=65, ankle=-10, flat=0)).stay(0.5)
+        z = 0.0
+        for k, dist in enumerate(distances_m, start=1):
+            tl.move(0.35, **leg(hop_side, hip=35, knee=45), trunk_flexion_deg=20)
+            tl.move(0.12, exact=True, **leg(hop_side, hip=5, knee=5, ankle=-30, flat=0), trunk_flexion_deg=10)
+            z += dist
+            tl.move(flight_s / 2, exact=True, lift_m=0.12, z_m=z - dist / 2, **leg(hop_side, hip=20, knee=20))
+            tl.move(flight_s / 2, exact=True, lift_m=0.0, z_m=z, **leg(hop_side, hip=25, knee=25, ankle=-20))
+            tl.move(0.25, exact=True, **leg(hop_side, hip=35, knee=45, ankle=0, flat=1), trunk_flexion_deg=20)
+            if touch_after == k:
+                tl.stay(0.75).anchor("ankles").move(0.4, **leg(held, hip=0, knee=3, ankle=0, flat=1)).stay(1.0)
+                tl.anchor(f"{hop_side}_ankle").move(0.5, **leg(held, hip=30, knee=65, ankle=-10, flat=0))
+            tl.move(0.5, **leg(hop_side, hip=0, knee=3), trunk_flexion_deg=0).stay(hold_s)
+        return tl
+
+    return script
+
+
+def hop_truth(sim: Simulation, hop_side: str) -> list[tuple[float, float, float]]:
+    """(take-off, landing, distance m from the toe at take-off to the heel at landing) of every hop."""
+    up = foot_lowest(sim, hop_side) > CONTACT_M
+    out = []
+    for start, end in airborne_spans(up, sim.t_s):
+        k0 = int(np.searchsorted(sim.t_s, start)) - 1
+        k1 = min(int(np.searchsorted(sim.t_s, end + 0.25)), len(sim.t_s) - 1)
+        toe = sim.point(f"{hop_side}_foot_index")[k0]
+        heel = sim.point(f"{hop_side}_heel")[k1]
+        out.append((start, end, float(np.hypot(heel[0] - toe[0], heel[2] - toe[2]))))
+    return out
+
+
+def jump_truth(sim: Simulation) -> list[tuple[float, float]]:
+    """(take-off, landing) of every time both feet were off the floor."""
+    up = np.minimum(foot_lowest(sim, "left"), foot_lowest(sim, "right")) > CONTACT_M
+    return [(a, b) for a, b in airborne_spans(up, sim.t_s) if b - a < 1.5]
+
+
+def model_track(sim: Simulation, model_path) -> PoseTrack:
+    """Render every frame of a simulation and run MediaPipe on it (no video file written)."""
+    from formcheck.pose import PoseEstimator, extract_track
+    from formcheck.sources import Frame
+    from formcheck.synth.render import Renderer
+
+    renderer = Renderer(sim.clip.camera)
+    frames = [Frame(i, int(round(t * 1000)), renderer.render(shapes))
+              for i, (t, shapes) in enumerate(zip(sim.t_s, sim.shapes))]
+    with PoseEstimator(model_path) as estimator:
+        return extract_track(frames, estimator, progress=False, prefetch=0)

@@ -231,8 +231,8 @@ def test_bridge_clip_person_found_in_nearly_every_frame(model):
 
 def test_landmarks_match_the_published_reference_within_a_few_pixels(model):
     """tfjs-models' expected BlazePose-full landmarks for this clip, fed at 33.33 ms steps as they were."""
-    reference = np.array(json.loads((VIDEOS / "squat_banded_front_gt.landmarks2d_px.json").read_text()))
     frames = [Frame(f.index, round(f.index * 100 / 3), f.image) for f in clip_frames("squat_banded_front_gt.mp4")]
+    reference = np.array(json.loads((VIDEOS / "squat_banded_front_gt.landmarks2d_px.json").read_text()))
     with PoseEstimator(model, num_poses=1) as estimator:
         track = extract_track(FrameList(frames), estimator, progress=False)
     assert track.has_pose.all()

@@ -131,6 +131,7 @@ class Capture:
         opener: opens the source (a `VideoSource` or any iterable of `Frame`); raises InputError when it cannot.
         paced: play the frames at their own times (a video file standing in for a camera); otherwise take
             them as fast as the source gives them (a camera gives them at its own rate).
+        speed: playback speed of a paced source (tests play clips faster; 1 is real time).
         retry_s: seconds between attempts to reopen a camera that stopped.
         give_up_s: stop retrying (state `ended`) after this long without a frame; None retries until stopped.
         first_source: an already opened source to start with (so that a bad camera fails before the thread).
@@ -141,6 +142,7 @@ class Capture:
         opener: Opener,
         *,
         paced: bool,
+        speed: float = 1.0,
         retry_s: float = 1.0,
         give_up_s: float | None = None,
         first_source: FrameSource | None = None,
@@ -149,6 +151,7 @@ class Capture:
     ) -> None:
         self.slot: LatestSlot[CapturedFrame] = LatestSlot()
         self.paced = paced
+        self.speed = speed
         self.retry_s = retry_s
         self.give_up_s = give_up_s
         self._opener = opener
@@ -260,7 +263,7 @@ class Capture:
             if self.paced:
                 if first_ms is None:
                     first_ms = frame.t_ms
-                due = start + (frame.t_ms - first_ms) / 1000.0
+                due = start + (frame.t_ms - first_ms) / 1000.0 / self.speed
                 if due > now:
                     self._sleep(due - now)
                     now = self._clock()

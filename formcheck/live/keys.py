@@ -5,10 +5,14 @@ space pause/resume, n next side, r reset the count, p pain (stop at once), q or 
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterable
 
 import cv2
 import numpy as np
+
+from ..errors import InputError
 
 PAUSE, NEXT, RESET, PAIN, QUIT = "pause", "next", "reset", "pain", "quit"
 ESC = 27
@@ -45,6 +49,12 @@ class ScriptedKeys:
         key = self._keys.get(self.polls, -1)
         self.polls += 1
         return key
+
+
+def check_display() -> None:
+    """Raise InputError when a window cannot be opened (Linux without an X or Wayland display)."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise InputError("no display to open a window on (DISPLAY is not set); use --no-window")
 
 
 class Window:

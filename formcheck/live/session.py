@@ -343,13 +343,15 @@ def run_live(
     if request.side not in SIDES:
         raise InputError(f"side must be one of {', '.join(SIDES)}, not {request.side!r}")
     spec = resolve_spec(request.exercise, request.spec_path)
-    out_dir = _folder(Path(request.out_dir or request.record_dir or "out"))
-    record_dir = _folder(Path(request.record_dir)) if request.record_dir is not None else None
+    if window is None and request.window:
+        k.check_display()
     target = CameraTarget.parse(request.camera)
     if capture is None:
         capture = open_capture(target, give_up_s=None if request.window else NO_WINDOW_GIVE_UP_S)
     with contextlib.ExitStack() as stack:
         stack.callback(capture.stop)
+        out_dir = _folder(Path(request.out_dir or request.record_dir or "out"))
+        record_dir = _folder(Path(request.record_dir)) if request.record_dir is not None else None
         if detect is None:
             from ..model_store import resolve_model
             from ..pose import PoseEstimator

@@ -3,10 +3,12 @@
 A foot counts as up once its height above the floor line (``foot_height_{side}``, leg lengths) has
 stayed above ``up_above`` for ``confirm_up_s``, and as down again once it has stayed below
 ``down_below`` for ``confirm_down_s`` (hysteresis plus a short confirmation, so noise never toggles
-it). The event is then dated by looking back: lift-off is the first frame of the rise that left the
-foot's own floor level (its recent resting height + ``contact_margin``), touch-down the first frame
-back at that level (or, if it is not reached within the confirmation, the first frame below
-``down_below``). Frames without a height (landmarks lost) change nothing.
+it). A foot that has stopped coming down below ``settle_below`` also counts as down: a foot put down
+a little behind the other reads a little high in a front view. The event is then dated by looking
+back: lift-off is the first frame of the rise that left the foot's own floor level (its recent
+resting height + ``contact_margin``), touch-down the first frame of the descent within
+``contact_margin`` of the height the foot settled at. Frames without a height (landmarks lost)
+change nothing.
 
     foot = FootContact(ContactSettings())
     for t, h in zip(t_s, heights):
@@ -32,6 +34,9 @@ class ContactSettings:
     contact_margin: float = 0.015
     confirm_up_s: float = 0.1
     confirm_down_s: float = 0.08
+    settle_below: float = 0.03
+    settle_range: float = 0.006
+    extrapolate: bool = False  # fast moves (jumps): date events by the steepest slope, ahead of filter lag
     lookback_s: float = 2.0
     rest_frames: int = 15
 
@@ -59,10 +64,12 @@ class FootContact:
         self._history: deque[tuple[float, float]] = deque()
         self._rest: deque[float] = deque(maxlen=settings.rest_frames)
         self._since: float | None = None  # start of a pending change
+        self._last_up = -math.inf  # last frame above up_above
+        self._down_at = -math.inf  # when the foot last came down
 
     @property
     def rest_level(self) -> float:
-        """The foot's own height when it rests on the floor (median of recent down frames, else 0)."""
+        """The foot's own height when it rests on the floor (median of its recent frames down, else 0)."""
         return float(np.median(self._rest)) if self._rest else 0.0
 
     def _contact_level(self) -> float:
@@ -90,48 +97,73 @@ class FootContact:
 
     def _update_down(self, t_s: float, height: float) -> Change | None:
         s = self.settings
-        if height < s.down_below:
+        if height < s.settle_below and self._since is None:
             self._rest.append(height)
         if self._since is None:
             if height > s.up_above:
                 self._since = t_s
-        elif height < s.down_below:
+        elif height < s.settle_below:
             self._since = None
         if self._since is not None and t_s - self._since >= s.confirm_up_s - 1e-9:
-            self.state, self._since = "up", None
+            self.state, self._since, self._last_up = "up", None, t_s
             return Change("lift", self._lift_time())
         return None
 
     def _update_up(self, t_s: float, height: float) -> Change | None:
         s = self.settings
+        if height > s.up_above:
+            self._since, self._last_up = None, t_s
+            return None
         if self._since is None:
-            if height < s.down_below:
+            if height < s.down_below or (height < s.settle_below and self._settled(t_s)):
                 self._since = t_s
-        elif height > s.up_above:
-            self._since = None
-        if self._since is not None and t_s - self._since >= s.confirm_down_s - 1e-9:
-            touch = self._touch_time(self._since)
-            self.state, self._since = "down", None
+            return None
+        if t_s - self._since >= s.confirm_down_s - 1e-9:
+            touch = self._touch_time()
+            self.state, self._since, self._down_at = "down", None, touch
+            self._rest.clear()
             return Change("touch", touch)
         return None
+
+    def _settled(self, t_s: float) -> bool:
+        """The foot has stopped coming down (a foot put down a little behind the other reads slightly high)."""
+        recent = [h for t, h in self._history if t >= t_s - self.settings.confirm_down_s - 1e-9]
+        return len(recent) >= 3 and max(recent) - min(recent) < self.settings.settle_range
 
     def _lift_time(self) -> float:
         """First frame of the rise: the frame after the last one at the floor before the crossing."""
         level = self._contact_level()
-        frames = list(self._history)
+        frames = [(t, h) for t, h in self._history if t >= self._down_at]
         crossing = next((i for i in range(len(frames) - 1, -1, -1) if frames[i][1] <= self.settings.up_above), None)
         if crossing is None:
             return frames[0][0]
         for i in range(crossing, -1, -1):
             if frames[i][1] <= level:
-                return frames[i + 1][0]
+                found = frames[min(i + 1, len(frames) - 1)][0]
+                return self._extrapolated(frames[i:], level, found, rising=True)
         return frames[0][0]
 
-    def _touch_time(self, below_since: float) -> float:
-        """First frame back at the floor level in the confirmed descent (else the first frame below)."""
-        level = self._contact_level()
-        for t, h in self._history:
-            if t >= below_since and h <= level:
-                return t
-        # the descent may have started a little earlier than the frame that went below `down_below`
-        return below_since
+    def _touch_time(self) -> float:
+        """First frame of the descent within ``contact_margin`` of the height the foot settled at."""
+        frames = [(t, h) for t, h in self._history if t > self._last_up]
+        settled = float(np.median([h for t, h in frames if t >= self._since])) if frames else 0.0
+        level = min(settled + self.settings.contact_margin, self.settings.up_above)
+        for t, h in frames:
+            if h <= level:
+                descent = [f for f in self._history if t - 0.5 <= f[0] <= t]
+                return self._extrapolated(descent, level, t, rising=False)
+        return self._since
+
+    def _extrapolated(self, frames: list[tuple[float, float]], level: float, found: float, rising: bool) -> float:
+        """With ``extrapolate``: where the steepest part of the move crosses ``level`` (not later than ``found``
+        for a touch-down, not earlier than the last floor frame for a lift-off)."""
+        if not self.settings.extrapolate or len(frames) < 3:
+            return found
+        t = np.array([f[0] for f in frames])
+        h = np.array([f[1] for f in frames])
+        slope = np.diff(h) / np.maximum(np.diff(t), 1e-9)
+        k = int(np.argmax(slope)) if rising else int(np.argmin(slope))
+        if (slope[k] <= 0) if rising else (slope[k] >= 0):
+            return found
+        at = t[k] + (level - h[k]) / slope[k]
+        return float(np.clip(at, t[0], found)) if rising else float(np.clip(at, t[k], found))

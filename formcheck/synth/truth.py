@@ -20,7 +20,9 @@ Schema ``formcheck.truth/1``::
      "rules_checked": [{"rule": .., "metric": .., "op": ">", "threshold": .., "min_duration_s": ..}],
      "faults_shown": ["knee_valgus"], "camera": {...}}
 
-Reps run from the start of the movement to its end; holds from reaching the position to leaving it. A violation's
+Reps run from the start of the movement to its end; holds from reaching the position to leaving it, except where the
+exercise is timed by a foot off the floor (single-leg stance: from the lifted foot's lift-off to its touch-down, as
+the clinical test is timed; ``FOOT_OFF_HOLDS``). A violation's
 ``side`` follows the engine: the working side for one-sided exercises, the leg concerned for bilateral ones and
 for knee_above_hip, null for unsided rules (trunk_lean).
 """
@@ -43,6 +45,8 @@ from .simulate import Simulation
 SCHEMA = "formcheck.truth/1"
 TRUTH_RULES: tuple[str, ...] = ("knee_above_hip", "knee_bent", "trunk_lean", "knee_valgus", "pelvic_drop")
 MERGE_GAP_S = 0.1
+FOOT_OFF_HOLDS: tuple[str, ...] = ("single_leg_stance",)  # holds timed from lift-off to touch-down
+FOOT_CONTACT_M = 0.01  # a foot is off the floor once its lowest point is this far above its resting height
 
 
 def true_metrics(sim: Simulation) -> dict[str, np.ndarray]:
@@ -209,11 +213,36 @@ def marked_reps_and_holds(sim: Simulation) -> tuple[list[dict], list[dict]]:
     return reps, holds
 
 
+def foot_off_holds(sim: Simulation, holds: list[dict]) -> list[dict]:
+    """Holds re-timed from the lifted foot's lift-off (before the marked start) to its touch-down (after the
+    marked end); the lifted foot is the one not named by the hold's side."""
+    t = sim.t_s
+    out = []
+    for hold in holds:
+        if hold["side"] not in SIDES:
+            out.append(hold)
+            continue
+        lifted = other_side(hold["side"])
+        points = [INDEX[f"{lifted}_{part}"] for part in ("heel", "foot_index", "ankle")]
+        height = sim.landmarks[:, points, 1].min(axis=1)
+        down = height <= height.min() + FOOT_CONTACT_M
+        first = int(np.searchsorted(t, hold["start_s"] - 1e-6))
+        last = int(np.searchsorted(t, hold["end_s"] + 1e-6)) - 1
+        before = np.flatnonzero(down[: first + 1])
+        after = np.flatnonzero(down[last:])
+        start = t[before[-1] + 1] if before.size else t[0]
+        end = t[last + after[0]] if after.size else t[-1]
+        out.append(dict(hold, start_s=_r(start), end_s=_r(end), duration_s=_r(end - start)))
+    return out
+
+
 def build_truth(sim: Simulation, spec: ExerciseSpec | None = None) -> dict:
     """The truth document of a simulated clip."""
     clip = sim.clip
     spec = spec or load_spec(clip.exercise)
     reps, holds = marked_reps_and_holds(sim)
+    if clip.exercise in FOOT_OFF_HOLDS:
+        holds = foot_off_holds(sim, holds)
     violations, checked = find_violations(sim, spec)
     n = len(sim.t_s)
     cam = clip.camera

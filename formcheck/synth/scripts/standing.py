@@ -74,6 +74,11 @@ def single_leg_stance_faults(rng: np.random.Generator) -> Timeline:
     return tl
 
 
+# The free leg of a single-leg squat: knee bent, foot behind, high enough to stay clear of the floor at the
+# bottom of the squat (with the foot held forward and low, the mannequin ended up standing on its toes).
+SQUAT_LIFTED_LEG = dict(hip=20.0, knee=100.0, ankle=-10.0, flat=0.0)
+
+
 def _squat_rep(tl: Timeline, side: str, depth: float = 1.0, *, valgus: bool = False, drop: bool = False,
                lean: float = 0.0, full: bool = True) -> None:
     """One single-leg squat on ``side``: down about 1.1 s, a short pause, up about 1.1 s."""
@@ -99,7 +104,7 @@ def single_leg_squat_valgus(rng: np.random.Generator) -> Timeline:
     """Right-leg squats: two good, two with the knee caving in, one good."""
     tl = Timeline(RELAXED, rng, anchor="ankles")
     tl.stay(0.8)
-    tl.anchor("right_ankle").move(0.7, **leg("left", hip=30, knee=45, ankle=-10, flat=0)).stay(0.4)
+    tl.anchor("right_ankle").move(0.7, **leg("left", **SQUAT_LIFTED_LEG)).stay(0.4)
     for valgus in (False, False, True, True, False):
         _squat_rep(tl, "right", valgus=valgus)
     return tl
@@ -109,7 +114,7 @@ def single_leg_squat_pelvis_trunk(rng: np.random.Generator) -> Timeline:
     """Left-leg squats: good, partial, pelvic drop, trunk lean, good."""
     tl = Timeline(RELAXED, rng, anchor="ankles")
     tl.stay(0.8)
-    tl.anchor("left_ankle").move(0.7, **leg("right", hip=30, knee=45, ankle=-10, flat=0)).stay(0.4)
+    tl.anchor("left_ankle").move(0.7, **leg("right", **SQUAT_LIFTED_LEG)).stay(0.4)
     _squat_rep(tl, "left")
     _squat_rep(tl, "left", depth=0.45, full=False)
     _squat_rep(tl, "left", drop=True)
@@ -215,11 +220,12 @@ CLIPS: tuple[Clip, ...] = (
          "trunk leans 16 degrees to the side for 2 s.", faults=("pelvic_drop", "trunk_lean")),
     Clip("single_leg_squat_right_valgus_front", "single_leg_squat", "right", "front", "standing", FRONT,
          single_leg_squat_valgus,
-         "Five right-leg squats; in reps 3 and 4 the knee caves inward (knee valgus).", faults=("knee_valgus",)),
+         "Five right-leg squats; in reps 3 and 4 the knee caves inward (knee valgus).", faults=("knee_valgus",),
+         support=Support(contact_parts=("right_foot",))),
     Clip("single_leg_squat_left_pelvis_trunk_front", "single_leg_squat", "left", "front", "standing", FRONT,
          single_leg_squat_pelvis_trunk,
          "Five left-leg squats: good, partial (too shallow), pelvic drop, trunk lean, good.",
-         faults=("pelvic_drop", "trunk_lean")),
+         faults=("pelvic_drop", "trunk_lean"), support=Support(contact_parts=("left_foot",))),
     Clip("jump_landing_front", "jump_landing", None, "front", "standing",
          Camera(yaw_deg=0.0, distance_m=3.8, height_m=1.0, target=(0.0, 0.95, 0.0)), jump_landing,
          "Four jumps: two good landings, one with both knees caving in, one landing so deep that the knees rise "

@@ -1,0 +1,127 @@
+"""Single-leg stance timing against built pose sequences with known lift-off and touch-down times."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from formcheck.analyze import analyse_track
+from formcheck.engine_types import Hold
+from formcheck.measures import MeasureOptions
+from formcheck.measures.norms import stance_reference
+from formcheck.measures.stance import StanceSettings, StanceTimer
+from formcheck.metrics import compute_metrics
+from formcheck.specs import load_spec
+from measures_synth import build, degrade, lifted_spans, model_track, stance_script
+
+SPEC = load_spec("single_leg_stance")
+HOLDS_S = (4.0, 1.0, 6.0, 0.6)  # the 1.0 s and 0.6 s stances: short ones, each ended by a real touch-down
+
+
+def stances_of(track, options=MeasureOptions()):
+    analysis = analyse_track(track, SPEC, options=options)
+    return analysis, analysis.measures.sections["balance"]["stances"]
+
+
+def assert_matches(truth, stances, side, tolerance_s):
+    assert [s["side"] for s in stances] == [side] * len(truth)
+    errors = [abs(s["duration_s"] - (t1 - t0)) for (t0, t1), s in zip(truth, stances)]
+    assert max(errors) <= tolerance_s, errors
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_clean_track_durations_within_0_2_s(seed, side):
+    sim, track = build(stance_script(side, HOLDS_S), seed=seed, name=f"stance_{side}_{seed}")
+    truth = lifted_spans(sim, "left" if side == "right" else "right")
+    _, stances = stances_of(track)
+    assert len(stances) == len(truth) == len(HOLDS_S)
+    assert_matches(truth, stances, side, 0.2)
+    assert all(s["end_reason"] == "touch_down" for s in stances)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_dropped_frames_noise_and_a_gap_within_0_5_s_and_never_split(seed):
+    sim, track = build(stance_script("right", HOLDS_S), seed=seed, name=f"stance_noisy_{seed}")
+    truth = lifted_spans(sim, "left")
+    first_stance_mid = (truth[0][0] + truth[0][1]) / 2
+    noisy = degrade(track, np.random.default_rng(seed), drop=0.05, noise_px=1.5,
+                    gaps=((first_stance_mid, first_stance_mid + 0.2),))
+    _, stances = stances_of(noisy)
+    assert len(stances) == len(truth)  # the 0.2 s gap neither ended nor split the first stance
+    assert_matches(truth, stances, "right", 0.5)
+
+
+def test_landmarks_lost_for_longer_than_the_tolerance_end_the_stance():
+    sim, track = build(stance_script("right", (6.0,)), name="stance_lost")
+    (t0, t1), = lifted_spans(sim, "left")
+    _, stances = stances_of(degrade(track, np.random.default_rng(0), drop=0.0, noise_px=0.0,
+                                    gaps=((t0 + 2.0, t0 + 4.0),)))
+    assert stances[0]["end_reason"] == "lost_tracking"
+    assert stances[0]["end_s"] == pytest.approx(t0 + 2.0, abs=0.1)
+
+
+def test_holds_replace_the_engine_holds_with_the_clinical_timing():
+    sim, track = build(stance_script("right", (3.0, 2.0)), name="stance_holds")
+    analysis, stances = stances_of(track, MeasureOptions(age=65, eyes_closed=True))
+    holds = analysis.measures.holds
+    assert holds is not None and all(isinstance(h, Hold) for h in holds)
+    assert [h.side for h in holds] == ["right", "right"]
+    assert [h.duration_s for h in holds] == pytest.approx([s["duration_s"] for s in stances], abs=0.01)
+    assert all(h.target_s == 30 and not h.met for h in holds)
+    balance = analysis.measures.sections["balance"]
+    assert balance["variant"] == {"eyes_closed": True, "surface": "firm"}
+    assert balance["reference"]["age_group"] == "60-69" and "Springer" in balance["reference"]["source"]
+    assert balance["sides"]["left"]["measured"] is False
+    sway = stances[0]["sway"]
+    assert 0 < sway["ml_rms"] < 0.05 and sway["path_length"] > 0
+
+
+def test_sides_ratio_when_both_legs_stand():
+    _, right = build(stance_script("right", (4.0,)), name="both_r")
+    sim_l, left = build(stance_script("left", (2.0,)), name="both_l")
+    joined = right.replace(landmarks=np.concatenate([right.landmarks, left.landmarks]),
+                           world=np.concatenate([right.world, left.world]),
+                           t_s=np.concatenate([right.t_s, left.t_s + right.t_s[-1] + 1 / 30]),
+                           frame=np.arange(len(right) + len(left)))
+    analysis, stances = stances_of(joined)
+    sides = analysis.measures.sections["balance"]["sides"]
+    assert [s["side"] for s in stances] == ["right", "left"]
+    assert sides["left_to_right_ratio"] == pytest.approx(stances[1]["duration_s"] / stances[0]["duration_s"], abs=0.01)
+
+
+def test_stance_timer_streams_events_and_the_big_timer():
+    sim, track = build(stance_script("right", (3.0,)), name="stance_stream")
+    table = compute_metrics(track)
+    timer = StanceTimer(StanceSettings(target_s=2.0))
+    kinds, timers = [], []
+    for t, row in zip(track.t_s, table.values):
+        state = timer.update(float(t), row, table.names)
+        kinds += [(e.kind, e.side) for e in state.events]
+        timers.append(state.timer_s)
+    assert kinds == [("stance_start", "right"), ("stance_target", "right"), ("stance_end", "right")]
+    (t0, t1), = lifted_spans(sim, "left")
+    assert timers[-1] == pytest.approx(t1 - t0, abs=0.2)  # after the stance: its final duration
+    assert timer.finish(float(track.t_s[-1]))[0].end_reason == "touch_down"
+
+
+def test_norms_are_age_grouped_and_absent_for_the_unstable_surface():
+    assert stance_reference(25, False, "firm")["age_group"] == "18-39"
+    assert stance_reference(85, True, "firm")["age_group"] == "80+"
+    assert stance_reference(None, False, "firm")["measured"] is False
+    assert stance_reference(50, False, "foam")["measured"] is False
+
+
+@pytest.fixture(scope="session")
+def rendered_stance(pose_model):
+    """A rendered clip of stances on the right leg run through MediaPipe (once per session)."""
+    sim, _ = build(stance_script("right", (2.5, 0.8, 3.0)), seed=5, name="stance_rendered")
+    return sim, model_track(sim, pose_model)
+
+
+def test_rendered_clip_with_mediapipe(rendered_stance):
+    sim, track = rendered_stance
+    truth = lifted_spans(sim, "left")
+    _, stances = stances_of(track)
+    assert len(stances) == len(truth)
+    assert_matches(truth, stances, "right", 0.3)
