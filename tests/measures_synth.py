@@ -143,8 +143,8 @@ def hop_truth(sim: Simulation, hop_side: str) -> list[tuple[float, float, float]
 
 
 def jump_truth(sim: Simulation) -> list[tuple[float, float]]:
-    """(take-off, landing) of every time both feet were off the floor."""
-    up = np.minimum(foot_lowest(sim, "left"), foot_lowest(sim, "right")) > CONTACT_M
+    """(take-off, landing) of every flight: the whole body lifted more than 1 cm off the floor."""
+    up = sim.motion.channels["lift_m"] > CONTACT_M
     return [(a, b) for a, b in airborne_spans(up, sim.t_s) if b - a < 1.5]
 
 
