@@ -55,8 +55,9 @@ def test_every_clip_decodes_with_a_person_and_increasing_times(clips, name):
     track = clips.track(name)
     assert len(track) == CLIPS[name].frames  # every decoded frame kept, gaps as NaN rows
     assert np.all(np.diff(track.t_s) > 0)
-    # PROVENANCE det%: 81-100 %; the RDL clip's title card and close-ups are the 19 % without a body.
-    assert track.has_pose.mean() >= 0.8
+    # PROVENANCE det%: 81-100 %. The RDL clip's title card and leg close-ups have no whole body: 26 % of its
+    # frames, since upside-down fits on the close-ups are no longer kept (pose.py resets the tracker).
+    assert track.has_pose.mean() >= 0.7
 
 
 @pytest.mark.parametrize("name", [n for n in sorted(CLIPS) if n.endswith(".mov")])
