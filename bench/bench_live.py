@@ -124,9 +124,9 @@ class RssSampler:
             self._stop.wait(self._interval)
 
     def stop(self) -> list[tuple[float, float]]:
+        """The samples taken while the run went on (not after it: report building is not the loop)."""
         self._stop.set()
         self._thread.join()
-        self.samples.append((time.perf_counter() - self._start, rss_mb()))
         return self.samples
 
 
@@ -284,15 +284,18 @@ def run_formcheck(video: Path, model: Path, seconds: float, window: bool, exerci
 # ---------------------------------------------------------------------------------------------- main
 
 
-def _memory(samples: list[tuple[float, float]]) -> dict:
+def _memory(samples: list[tuple[float, float]], seconds: float) -> dict:
     arr = np.asarray(samples)
+    arr = arr[arr[:, 0] <= seconds]  # while the loop ran (not the report building after it)
     after = arr[arr[:, 0] >= WARMUP_S]
     if len(after) < 2:
         after = arr
     slope = np.polyfit(after[:, 0], after[:, 1], 1)[0] * 60.0 if len(after) > 2 else float("nan")
     return {"rss_mb_start": round(float(after[0, 1]), 1), "rss_mb_end": round(float(after[-1, 1]), 1),
             "rss_mb_peak": round(float(arr[:, 1].max()), 1), "rss_drift_mb": round(float(after[-1, 1] - after[0, 1]), 1),
-            "rss_slope_mb_per_min": round(float(slope), 2)}
+            "rss_slope_mb_per_min": round(float(slope), 2),
+            "rss_mb_each_minute": [round(float(arr[np.argmin(np.abs(arr[:, 0] - m))][1]), 1)
+                                   for m in range(0, int(arr[-1, 0]) + 1, 60)]}
 
 
 def child(args: argparse.Namespace) -> None:
@@ -302,7 +305,7 @@ def child(args: argparse.Namespace) -> None:
         result = run_formcheck(args.video, args.model, args.seconds, window, args.exercise)
     else:
         result = run_bare(args.video, args.model, args.seconds, window, args.config == "bare_live_stream")
-    result.update(_memory(result.pop("rss")))
+    result.update(_memory(result.pop("rss"), args.seconds))
     cpu_end = os.times()
     cpu_s = (cpu_end.user - cpu_start.user) + (cpu_end.system - cpu_start.system)
     result["cpu_ms_per_frame"] = round(1000.0 * cpu_s / max(1, result["frames_displayed"]), 1)
@@ -378,6 +381,9 @@ def main() -> int:
         if base:
             line += "".join(f"{_ratio(rows[c].get(key), base.get(key)):>28}" for c in rows if c != "bare_live_stream")
         print(line)
+    if args.seconds >= 120:
+        for config, row in rows.items():
+            print(f"RSS each minute, {config}: {row['rss_mb_each_minute']} MB")
     if "formcheck" in rows and "reps" in rows["formcheck"]:
         print(f"formcheck counted {rows['formcheck']['reps']} reps")
     return 0

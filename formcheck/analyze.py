@@ -97,12 +97,13 @@ def analyse_track(
     """Clean, smooth and measure a track, then judge it against the spec."""
     if side not in SIDES:
         raise InputError(f"side must be one of {', '.join(SIDES)}, not {side!r}")
-    cleaned = smooth_track(clean_track(track))
+    unsmoothed = clean_track(track)
+    cleaned = smooth_track(unsmoothed)
     table = compute_metrics(cleaned)
     views, view = detect_view(cleaned, table)
     positions = detect_position(cleaned, table)
     result, columns = run_engine(spec, table, positions, views, cleaned.t_s, side)
-    measures = measure_exercise(spec, cleaned, table, positions, views, result, options)
+    measures = measure_exercise(spec, cleaned, table, positions, views, result, options, unsmoothed=unsmoothed)
     return Analysis(track, cleaned, table, positions, views, view, spec, result, columns, measures, side)
 
 

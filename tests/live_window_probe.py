@@ -1,6 +1,6 @@
 """Run `formcheck live` in a real OpenCV window (under Xvfb) and report what the patient saw.
 
-    python tests/live_window_probe.py OUT_DIR MODEL CLIP [--mirror] [--close-after N]
+    python tests/live_window_probe.py OUT_DIR MODEL CLIP [--mirror] [--close-after N] [--exercise ID] [--seconds S]
 
 Wraps the display function to keep the exact images passed to cv2.imshow, checks the window is visible,
 and writes OUT_DIR/probe.json and OUT_DIR/last_shown.png. With --close-after N the window is destroyed
@@ -22,6 +22,8 @@ from formcheck.live.keys import Window
 def main() -> None:
     out, model, clip = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     mirror = "--mirror" in sys.argv
+    exercise = sys.argv[sys.argv.index("--exercise") + 1] if "--exercise" in sys.argv else "bridge"
+    seconds = float(sys.argv[sys.argv.index("--seconds") + 1]) if "--seconds" in sys.argv else 8.0
     close_after = int(sys.argv[sys.argv.index("--close-after") + 1]) if "--close-after" in sys.argv else None
     shown = []
     visible = []
@@ -38,8 +40,8 @@ def main() -> None:
             cv2.waitKey(1)
 
     window = Window("formcheck live", show_fn=show)
-    outcome = run_live(LiveRequest(camera=clip, exercise="bridge", mirror=mirror, out_dir=out, window=True,
-                                   voice=False, tones=False, model=model, max_seconds=8), window=window)
+    outcome = run_live(LiveRequest(camera=clip, exercise=exercise, mirror=mirror, out_dir=out, window=True,
+                                   voice=False, tones=False, model=model, max_seconds=seconds), window=window)
     last = next(image for image in reversed(shown) if image is not None)
     cv2.imwrite(str(out / "last_shown.png"), last)
     cv2.imwrite(str(out / "first_shown.png"), shown[0])

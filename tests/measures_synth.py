@@ -103,41 +103,54 @@ __all__ = ["FRONT", "SIDE_FROM_RIGHT", "build", "degrade", "lifted_spans", "stan
            "foot_lowest"]
 
 
-def hop_script(hop_side: str, distances_m: tuple[float, ...], *, flight_s: float = 0.36, hold_s: float = 2.5,
+HELD_UP = dict(hip=45, knee=95, ankle=-10, flat=0)  # the other leg during hops: clear of the floor in a crouch
+
+
+def hop_script(hops: tuple[tuple[str, float], ...], *, flight_s: float = 0.3, hold_s: float = 2.4,
                touch_after: int | None = None) -> Callable[[np.random.Generator], Timeline]:
-    """Forward single-leg hops on ``hop_side`` of the given distances (the other foot held up throughout);
-    after hop number ``touch_after`` (1-based) the other foot comes down 1 s after landing."""
-    held = other(hop_side)
+    """Forward single-leg hops ``(hopping side, anchor travel m)`` with the other foot held up; the legs swap
+    (both feet down for a moment) when the side changes. After hop number ``touch_after`` (1-based) the
+    other foot touches down 1 s after landing. The body starts half the total travel behind the camera's aim."""
+    start_z = -sum(d for _, d in hops) / 2
 
     def script(rng: np.random.Generator) -> Timeline:
-        tl = Timeline(RELAXED, rng, anchor="ankles", jitter=0.0).stay(1.0)
-        tl.anchor(f"{hop_side}_ankle").move(0.6, **leg(held, hip=30, knee=65, ankle=-10, flat=0)).stay(0.5)
-        z = 0.0
-        for k, dist in enumerate(distances_m, start=1):
-            tl.move(0.35, **leg(hop_side, hip=35, knee=45), trunk_flexion_deg=20)
-            tl.move(0.12, exact=True, **leg(hop_side, hip=5, knee=5, ankle=-30, flat=0), trunk_flexion_deg=10)
+        tl = Timeline(RELAXED.with_values(z_m=start_z), rng, anchor="ankles", jitter=0.0).stay(1.0)
+        z, current = start_z, None
+        for k, (side, dist) in enumerate(hops, start=1):
+            held = other(side)
+            if side != current:
+                if current is not None:
+                    tl.anchor("ankles").move(0.5, **leg(current, hip=0, knee=3, ankle=0, flat=1)).stay(0.8)
+                tl.anchor(f"{side}_ankle").move(0.6, **leg(held, **HELD_UP)).stay(0.6)
+                current = side
+            tl.move(0.35, **leg(side, hip=30, knee=40, ankle=0, flat=1), trunk_flexion_deg=20)
+            tl.move(0.15, exact=True, **leg(side, hip=0, knee=0, ankle=-30, flat=0), trunk_flexion_deg=10)
+            tl.move(flight_s / 2, exact=True, lift_m=0.10, z_m=z + dist / 2, **leg(side, hip=20, knee=25, ankle=-20))
             z += dist
-            tl.move(flight_s / 2, exact=True, lift_m=0.12, z_m=z - dist / 2, **leg(hop_side, hip=20, knee=20))
-            tl.move(flight_s / 2, exact=True, lift_m=0.0, z_m=z, **leg(hop_side, hip=25, knee=25, ankle=-20))
-            tl.move(0.25, exact=True, **leg(hop_side, hip=35, knee=45, ankle=0, flat=1), trunk_flexion_deg=20)
+            tl.move(flight_s / 2, exact=True, lift_m=0.0, z_m=z, **leg(side, hip=25, knee=30, ankle=-15))
+            tl.move(0.25, exact=True, **leg(side, hip=35, knee=45, ankle=0, flat=1), trunk_flexion_deg=20)
+            tl.move(0.5, **leg(side, hip=0, knee=3), trunk_flexion_deg=0)
             if touch_after == k:
-                tl.stay(0.75).anchor("ankles").move(0.4, **leg(held, hip=0, knee=3, ankle=0, flat=1)).stay(1.0)
-                tl.anchor(f"{hop_side}_ankle").move(0.5, **leg(held, hip=30, knee=65, ankle=-10, flat=0))
-            tl.move(0.5, **leg(hop_side, hip=0, knee=3), trunk_flexion_deg=0).stay(hold_s)
+                tl.stay(0.25).anchor("ankles").move(0.4, **leg(held, hip=0, knee=3, ankle=0, flat=1)).stay(1.0)
+                tl.anchor(f"{side}_ankle").move(0.6, **leg(held, **HELD_UP))
+            tl.stay(hold_s)
         return tl
 
     return script
 
 
 def hop_truth(sim: Simulation, hop_side: str) -> list[tuple[float, float, float]]:
-    """(take-off, landing, distance m from the toe at take-off to the heel at landing) of every hop."""
+    """(take-off, landing, distance m from the toe at take-off to the heel at landing) of every hop: the toe's
+    median position 0.2-0.05 s before take-off (it pivots while pushing off), the heel's 0.1-0.4 s after landing."""
     up = foot_lowest(sim, hop_side) > CONTACT_M
     out = []
     for start, end in airborne_spans(up, sim.t_s):
-        k0 = int(np.searchsorted(sim.t_s, start)) - 1
-        k1 = min(int(np.searchsorted(sim.t_s, end + 0.25)), len(sim.t_s) - 1)
-        toe = sim.point(f"{hop_side}_foot_index")[k0]
-        heel = sim.point(f"{hop_side}_heel")[k1]
+        if end - start > 1.0:
+            continue  # the foot held up while the other leg hops
+        pushing = (sim.t_s >= start - 0.2) & (sim.t_s <= start - 0.05)
+        landed = (sim.t_s >= end + 0.1) & (sim.t_s <= end + 0.4)
+        toe = np.median(sim.point(f"{hop_side}_foot_index")[pushing], axis=0)
+        heel = np.median(sim.point(f"{hop_side}_heel")[landed], axis=0)
         out.append((start, end, float(np.hypot(heel[0] - toe[0], heel[2] - toe[2]))))
     return out
 

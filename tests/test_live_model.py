@@ -17,15 +17,15 @@ from formcheck.cli import main
 from formcheck.live.screen import BIG, Screen
 
 HERE = Path(__file__).resolve().parent
-CLIP = HERE.parent / "sample_videos" / "single_leg_squat_right_valgus_front.mp4"
+CLIP = HERE.parent / "sample_videos" / "bridge_side.mp4"
 
 
 def test_no_window_session_on_a_clip_counts_the_reps_analyze_finds(tmp_path, pose_model, capsys):
-    status = main(["live", "--exercise", "single_leg_squat", "--camera", str(CLIP), "--no-window", "--no-voice",
+    status = main(["live", "--exercise", "bridge", "--camera", str(CLIP), "--no-window", "--no-voice",
                    "--model", str(pose_model), "--out", str(tmp_path / "live")])
     assert status == 0
     live = json.loads((tmp_path / "live" / "report.json").read_text())
-    batch = run_analyze(AnalyzeRequest(input=CLIP, out_dir=tmp_path / "batch", exercise="single_leg_squat",
+    batch = run_analyze(AnalyzeRequest(input=CLIP, out_dir=tmp_path / "batch", exercise="bridge",
                                        write_video=False, model=pose_model, progress=False)).report
     assert len(batch["reps"]) >= 3
     assert abs(len(live["reps"]) - len(batch["reps"])) <= 1  # live drops frames when it lags

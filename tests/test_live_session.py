@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import cv2
-import pytest
 
 from formcheck.live import LiveRequest, run_live
 from formcheck.live.capture import Capture, open_capture, CameraTarget
-from formcheck.live.keys import NoWindow, ScriptedKeys
+from formcheck.live.keys import ScriptedKeys
 from formcheck.live.sound import SoundBoard
 
 from live_fakes import FailingSource, TrackDetector
@@ -51,7 +50,10 @@ def test_a_whole_clip_gives_the_report_of_analyze_with_a_live_section(tmp_path):
     # the recording is complete, in place, and the size of the screen
     video = cv2.VideoCapture(str(outcome.video_path))
     assert outcome.video_path == tmp_path / "rec" / "annotated.mp4"
-    assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == outcome.stats.frames_displayed
+    # dropped frames are filled with the frame shown in their place, so the video plays in real time
+    written = int(video.get(cv2.CAP_PROP_FRAME_COUNT))
+    assert outcome.stats.frames_displayed <= written <= outcome.stats.frames_captured
+    assert written >= 0.95 * outcome.stats.frames_captured
     assert int(video.get(cv2.CAP_PROP_FRAME_HEIGHT)) == 360
     video.release()
     assert not list((tmp_path / "rec").glob(".annotated-*"))  # no temp file left

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 import wave
-import io
 
-import cv2
 import numpy as np
 import pytest
 
@@ -315,3 +314,22 @@ def test_a_cue_in_red_at_the_bottom_when_a_rule_is_broken():
     bottom = canvas[int(0.8 * height):, :width]
     red = (bottom[:, :, 2] > 200) & (bottom[:, :, 0] < 80)
     assert red.mean() > 0.2
+
+
+# ------------------------------------------------------------------------------------- session record
+
+
+def test_chunked_rows_spill_to_disk_and_read_back_exactly():
+    from formcheck.live.pipeline import _ChunkedRows
+
+    rows = _ChunkedRows((3, 2), chunk=4)
+    data = np.arange(11 * 6, dtype=np.float32).reshape(11, 3, 2)
+    for row in data:
+        rows.append(row)
+    assert len(rows) == 11
+    assert rows._block.shape[0] == 4  # one block in memory, the rest in the temp file
+    np.testing.assert_array_equal(rows.array(), data)
+    np.testing.assert_array_equal(rows.array(2, 9), data[2:9])
+    rows.append(data[0])  # appending goes on after reading
+    assert len(rows) == 12 and rows.array()[-1].tolist() == data[0].tolist()
+    rows.close()

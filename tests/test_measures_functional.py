@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from formcheck.analyze import analyse_track
-from formcheck.measures import hop
+from formcheck.measures import MeasureOptions, hop
 from formcheck.measures.jump import jump_height_m
 from formcheck.specs import load_spec
 from formcheck.synth.scripts import find_clip
-from formcheck.synth.scripts.common import SIDE_FROM_RIGHT
+from formcheck.synth.scripts.common import SIDE_FROM_LEFT, SIDE_FROM_RIGHT
 from formcheck.synth.scripts.standing import single_leg_squat_valgus
 from formcheck.synth.simulate import simulate
 from formcheck.synth.truetrack import true_track
-from measures_synth import build, jump_truth
+from measures_synth import FRONT, build, hop_script, hop_truth, jump_truth, lifted_spans, model_track
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 
 
 def clip_track(name: str):
@@ -95,3 +99,144 @@ def test_hop_lsi_flags_below_90_percent():
         "lsi_pct"]["involved"] is None
     only_front = [{"side": "left", "distance_leg_lengths": {"measured": False, "reason": "front"}}]
     assert hop._sides(only_front, None)["lsi_pct"]["measured"] is False
+
+
+# ------------------------------------------------------------------------------------------------ jumps, MediaPipe
+
+
+@pytest.fixture(scope="session")
+def sample_jump_model_track(pose_model):
+    """The bundled jump_landing_front sample video through MediaPipe (once per session), with its truth."""
+    from formcheck.pose import PoseEstimator, extract_track
+    from formcheck.sources import open_video
+
+    with open_video(SAMPLES / "jump_landing_front.mp4") as source, PoseEstimator(pose_model) as estimator:
+        track = extract_track(source, estimator, progress=False)
+    sim = simulate(find_clip("jump_landing_front"))
+    return sim, track
+
+
+def test_jump_flight_time_through_mediapipe_within_0_07_s(sample_jump_model_track):
+    """Take-off and landing are dated on the unsmoothed track (no filter lag): MediaPipe's flight times match."""
+    sim, track = sample_jump_model_track
+    truth = jump_truth(sim)
+    jumps = analyse_track(track, load_spec("jump_landing")).measures.sections["jump_landing"]["jumps"]
+    assert len(jumps) == len(truth) == 4
+    for (t0, t1), j in zip(truth, jumps):
+        assert j["flight_time_s"] == pytest.approx(t1 - t0, abs=0.07)
+        assert j["takeoff_s"] == pytest.approx(t0, abs=0.07) and j["landing_s"] == pytest.approx(t1, abs=0.07)
+
+
+# ---------------------------------------------------------------------------------------------------- single-leg hop
+
+RIGHT_HOPS = (("right", 0.8), ("right", 0.7))  # anchor travel (m); the second landing is not held
+LEFT_HOPS = (("left", 0.6),)
+HEIGHT_CM = 175.0  # 0.491 x 175 = 85.9 cm, the synthetic body's hip-to-ankle length (86.0 cm)
+DIST_TOL_LEGS = 0.08  # toe-to-heel distance, leg lengths (about 7 cm)
+
+
+def leg_m(sim) -> float:
+    return float(np.linalg.norm(sim.point("right_hip")[0] - sim.point("right_ankle")[0]))
+
+
+def hop_section(track, **options):
+    return analyse_track(track, load_spec("single_leg_hop"), options=MeasureOptions(**options)).measures.sections[
+        "single_leg_hop"]
+
+
+def joined(first, second):
+    """Two tracks one after the other (the second starts a frame after the first ends)."""
+    return first.replace(landmarks=np.concatenate([first.landmarks, second.landmarks]),
+                         world=np.concatenate([first.world, second.world]),
+                         t_s=np.concatenate([first.t_s, second.t_s + first.t_s[-1] + 1 / 30]),
+                         frame=np.arange(len(first) + len(second)))
+
+
+@pytest.fixture(scope="module")
+def side_hops():
+    """Right-leg hops filmed from the right, then left-leg hops filmed from the left (each leg on the near
+    side, as the test is filmed): the simulations and the joined exact track."""
+    sim_r, right = build(hop_script(RIGHT_HOPS, touch_after=2), camera=SIDE_FROM_RIGHT, view="side", name="hops_r")
+    sim_l, left = build(hop_script(LEFT_HOPS), camera=SIDE_FROM_LEFT, view="side", name="hops_l")
+    return sim_r, sim_l, joined(right, left)
+
+
+def test_hop_distance_timing_and_sides_from_the_side(side_hops):
+    sim, sim_l, track = side_hops
+    section = hop_section(track, height_cm=HEIGHT_CM, involved_side="left")
+    offset = sim.t_s[-1] + 1 / 30
+    truth = [("right", *h) for h in hop_truth(sim, "right")] + \
+        [("left", t0 + offset, t1 + offset, d) for t0, t1, d in hop_truth(sim_l, "left")]
+    hops = section["hops"]
+    assert [h["side"] for h in hops] == [side for side, *_ in truth] == ["right", "right", "left"]
+    leg = leg_m(sim)
+    for (side, t0, t1, dist_m), hop in zip(truth, hops):
+        assert hop["view"] == "side"
+        assert hop["takeoff_s"] == pytest.approx(t0, abs=0.07) and hop["landing_s"] == pytest.approx(t1, abs=0.07)
+        assert hop["distance_leg_lengths"] == pytest.approx(dist_m / leg, abs=DIST_TOL_LEGS)
+        assert hop["distance_cm"] == pytest.approx(100 * dist_m, abs=100 * DIST_TOL_LEGS * leg)
+        assert hop["distance_cm"] == pytest.approx(hop["distance_leg_lengths"] * 0.491 * HEIGHT_CM, abs=0.2)
+    assert section["view"] == "side" and section["distance"]["measured"] is True
+    assert section["leg_length_cm"]["value"] == pytest.approx(0.491 * HEIGHT_CM, abs=0.1)
+    sides = section["sides"]
+    lsi = sides["lsi_pct"]
+    assert lsi["involved"] == "left" and lsi["flag"] is True
+    assert lsi["value"] == pytest.approx(100 * sides["left"]["best_leg_lengths"] / sides["right"]["best_leg_lengths"],
+                                         abs=0.2)
+    assert lsi["value"] == pytest.approx(100 * truth[2][3] / max(truth[0][3], truth[1][3]), abs=12)
+
+
+def test_hop_held_landing_is_broken_by_the_other_foot(side_hops):
+    sim, _, track = side_hops
+    hops = hop_section(track)["hops"]
+    assert hops[0]["held_landing"] == {"held": True, "required_s": 2.0}
+    assert hops[2]["held_landing"]["held"] is True
+    broken = hops[1]["held_landing"]
+    assert broken["held"] is False and broken["by"] == "the other foot touched down"
+    landing = hop_truth(sim, "right")[1][1]
+    touch = next(t1 for t0, t1 in lifted_spans(sim, "left") if t0 < landing < t1)  # the held foot comes down
+    assert broken["broken_after_s"] == pytest.approx(touch - landing, abs=0.2)
+
+
+def test_hop_centimetres_need_the_leg_length_or_height(side_hops):
+    sim, _, track = side_hops
+    given = hop_section(track, leg_length_cm=100 * leg_m(sim))
+    assert given["leg_length_cm"]["source"] == "given"
+    for hop in given["hops"]:
+        assert hop["distance_cm"] == pytest.approx(hop["distance_leg_lengths"] * 100 * leg_m(sim), abs=0.2)
+    bare = hop_section(track)
+    assert bare["leg_length_cm"]["measured"] is False
+    assert all(h["distance_cm"]["measured"] is False and isinstance(h["distance_leg_lengths"], float)
+               for h in bare["hops"])
+
+
+def test_hop_from_the_front_is_not_measured():
+    sim, track = build(hop_script(RIGHT_HOPS), camera=FRONT, view="front", name="hops_front")
+    section = hop_section(track, height_cm=HEIGHT_CM)
+    assert len(hop_truth(sim, "right")) == 2
+    assert section["view"] == "front"
+    assert section["distance"]["measured"] is False and "film from the side" in section["distance"]["reason"]
+    for hop in section["hops"]:  # hops toward the camera are hard to see at all; none may carry a distance
+        assert hop["distance_leg_lengths"]["measured"] is False and "side" in hop["distance_leg_lengths"]["reason"]
+        assert hop["distance_cm"]["measured"] is False
+    assert section["sides"]["lsi_pct"]["measured"] is False
+
+
+@pytest.fixture(scope="session")
+def rendered_hops(pose_model):
+    """Two right-leg hops filmed from the right, rendered and run through MediaPipe (once per session)."""
+    sim, _ = build(hop_script((("right", 0.8), ("right", 0.6))), camera=SIDE_FROM_RIGHT, view="side",
+                   name="hops_rendered", seed=3)
+    return sim, model_track(sim, pose_model)
+
+
+def test_rendered_hops_with_mediapipe(rendered_hops):
+    sim, track = rendered_hops
+    section = hop_section(track, height_cm=HEIGHT_CM)
+    truth = hop_truth(sim, "right")
+    hops = section["hops"]
+    assert [h["side"] for h in hops] == ["right"] * len(truth) == ["right", "right"]
+    for (t0, t1, dist_m), hop in zip(truth, hops):
+        assert hop["takeoff_s"] == pytest.approx(t0, abs=0.1) and hop["landing_s"] == pytest.approx(t1, abs=0.1)
+        assert hop["distance_leg_lengths"] == pytest.approx(dist_m / leg_m(sim), abs=0.1)
+        assert hop["held_landing"]["held"] is True

@@ -300,9 +300,9 @@ def side_lying(obliquity: float, **kw) -> Timeline:
 
 @exercise("clamshell")
 def test_clamshell_lying_on_each_side():
-    seq = reps(side_lying(85.0, noise=0.5), 12, "knee_separation", 0.5, 1.6)
+    seq = reps(side_lying(85.0, noise=0.5), 12, "knee_separation", 0.9, 2.3)
     seq.hold(2.0, pelvic_obliquity=-85.0)
-    reps(seq, 12, "knee_separation", 0.5, 1.6)
+    reps(seq, 12, "knee_separation", 0.9, 2.3)
     result = run(seq, "clamshell")
     assert Counter(r.side for r in result.reps) == Counter({"right": 12, "left": 12})
     assert result.violations == ()
@@ -310,9 +310,9 @@ def test_clamshell_lying_on_each_side():
 
 @exercise("clamshell")
 def test_clamshell_rolling_back_and_feet_apart():
-    seq = reps(side_lying(85.0), 2, "knee_separation", 0.5, 1.6)
-    reps(seq, 1, "knee_separation", 0.5, 1.6, pelvic_obliquity=50.0)
-    reps(seq, 1, "knee_separation", 0.5, 1.6, ankle_separation=1.4)
+    seq = reps(side_lying(85.0), 2, "knee_separation", 0.9, 2.3)
+    reps(seq, 1, "knee_separation", 0.9, 2.3, pelvic_obliquity=50.0)
+    reps(seq, 1, "knee_separation", 0.9, 2.3, ankle_separation=1.4)
     result = run(seq, "clamshell")
     assert len(result.reps) == 4
     assert rules(result) == {"pelvis_roll", "feet_apart"}

@@ -9,13 +9,15 @@ may be restarted within a session (reset, next side): each run of one engine is 
 from __future__ import annotations
 
 import dataclasses
+import os
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..analyze import Analysis, make_report
-from ..context import POSITIONS, VIEWS, ContextStream, overall_view
+from ..context import ContextStream, overall_view
 from ..engine import PHASES, Engine
 from ..engine_types import EngineResult, EngineStatus, Event
 from ..landmarks import NUM_LANDMARKS
@@ -52,29 +54,51 @@ class FrameOutcome:
 
 
 class _ChunkedRows:
-    """Rows of fixed shape appended one at a time, stored in float32 blocks (no per-row Python objects)."""
+    """Rows of fixed shape appended one at a time (no per-row Python objects).
 
-    def __init__(self, shape: tuple[int, ...], dtype: Any = np.float32) -> None:
+    Rows collect in one block of `chunk` rows in memory; a full block is appended to an anonymous temp
+    file, so that memory stays flat however long the session runs. `array()` reads everything back.
+    """
+
+    def __init__(self, shape: tuple[int, ...], dtype: Any = np.float32, chunk: int = CHUNK_FRAMES) -> None:
         self.shape = shape
-        self.dtype = dtype
-        self._blocks: list[np.ndarray] = []
-        self._used = CHUNK_FRAMES
+        self.dtype = np.dtype(dtype)
+        self.chunk = chunk
+        self._block = np.empty((chunk, *shape), dtype=self.dtype)
+        self._used = 0
+        self._spilled = 0
+        self._file: Any = None
 
     def append(self, row: Any) -> None:
-        if self._used == CHUNK_FRAMES:
-            self._blocks.append(np.empty((CHUNK_FRAMES, *self.shape), dtype=self.dtype))
-            self._used = 0
-        self._blocks[-1][self._used] = row
+        self._block[self._used] = row
         self._used += 1
+        if self._used == self.chunk:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile(prefix="formcheck-live-")
+            self._block.tofile(self._file)
+            self._spilled += self.chunk
+            self._used = 0
 
     def __len__(self) -> int:
-        return 0 if not self._blocks else (len(self._blocks) - 1) * CHUNK_FRAMES + self._used
+        return self._spilled + self._used
 
     def array(self, start: int = 0, stop: int | None = None, dtype: Any = float) -> np.ndarray:
-        if not self._blocks:
-            return np.zeros((0, *self.shape), dtype=dtype)
-        whole = np.concatenate(self._blocks[:-1] + [self._blocks[-1][: self._used]])
-        return whole[start:stop].astype(dtype)
+        """The rows ``start:stop`` as one array of `dtype`."""
+        parts = []
+        if self._spilled:
+            self._file.flush()
+            self._file.seek(0)
+            spilled = np.fromfile(self._file, dtype=self.dtype, count=self._spilled * int(np.prod(self.shape or (1,))))
+            self._file.seek(0, os.SEEK_END)
+            parts.append(spilled.reshape(self._spilled, *self.shape))
+        parts.append(self._block[: self._used])
+        return np.concatenate(parts)[start:stop].astype(dtype)
+
+    def close(self) -> None:
+        """Remove the temp file (the rows are gone afterwards)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 @dataclass
@@ -115,6 +139,12 @@ class SessionRecord:
 
     def __len__(self) -> int:
         return len(self.t_s)
+
+    def close(self) -> None:
+        """Free the temp files behind the record."""
+        for value in vars(self).values():
+            if isinstance(value, _ChunkedRows):
+                value.close()
 
 
 class LivePipeline:
@@ -201,7 +231,8 @@ class LivePipeline:
 
     # -------------------------------------------------------------------------------- report
 
-    def analysis(self, *, source: str, options: MeasureOptions = MeasureOptions(), meta: dict | None = None) -> Analysis:
+    def analysis(self, *, source: str, options: MeasureOptions = MeasureOptions(),
+                 meta: dict | None = None) -> Analysis:
         """The whole session as an `Analysis`, the results of the kept segments merged."""
         segments = self.finish()
         rec = self.record
@@ -228,15 +259,19 @@ class LivePipeline:
             "hold_elapsed_s": state[:, 4],
         }
         measures = measure_exercise(self.spec, track, table, positions, views, result, options)
-        return Analysis(track, track, table, positions, views, overall_view(views), self.spec, result, columns,
-                        measures, segments[0].side)
+        return Analysis(raw=track, track=track, table=table, positions=positions, views=views,
+                        view=overall_view(views), spec=self.spec, result=result, columns=columns,
+                        measures=measures, side=segments[0].side)
 
     def report(self, *, source: str, fps: float, extra: dict | None = None, meta: dict | None = None,
-               options: MeasureOptions = MeasureOptions()) -> dict:
+               outputs: list[str] | None = None, options: MeasureOptions = MeasureOptions()) -> dict:
         """report.json (formcheck.report/1, as `analyze` writes it) with a "live" section of the segments."""
         analysis = self.analysis(source=source, options=options, meta=meta)
         live = {"segments": [segment_summary(s, self.record) for s in self.segments], **(extra or {})}
-        return make_report(analysis, source=source, fps=fps, extra={"live": live})
+        sections: dict[str, Any] = {"live": live}
+        if outputs is not None:
+            sections["outputs"] = outputs
+        return make_report(analysis, source=source, fps=fps, extra=sections)
 
 
 def segment_summary(segment: Segment, record: SessionRecord) -> dict:
@@ -291,4 +326,4 @@ def merge_results(results: list[EngineResult]) -> EngineResult:
     return EngineResult(results[0].exercise, side, reps, holds, violations, not_measured, summary)
 
 
-__all__ = ["LivePipeline", "FrameOutcome", "Segment", "SessionRecord", "merge_results", "POSITIONS", "VIEWS"]
+__all__ = ["LivePipeline", "FrameOutcome", "Segment", "SessionRecord", "merge_results"]

@@ -188,7 +188,7 @@ class Screen:
         line_h = round(MEDIUM * self.height)
         gap = round(0.03 * self.height)
         box_h = len(lines) * (line_h + gap) + gap
-        top = max(self.pad, (self.height - box_h) // 2)
+        top = self.pad + round(0.1 * self.height)  # high in the picture, leaving the body visible
         colour = {"stop": RED, "warning": (0, 110, 190)}.get(banner.kind, BANNER_BG)
         region = canvas[top : top + box_h, self.pad : self.width - self.pad]
         region[:] = (region * 0.25 + np.array(colour) * 0.75).astype(np.uint8)

@@ -9,7 +9,6 @@ the video goes to a hidden temp file renamed into place when complete, report.js
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import tempfile
 import time
@@ -35,11 +34,10 @@ from .setup import EXERCISE, SetupGuide
 from .sound import SoundBoard
 from .worker import PoseResult, PoseWorker
 
-log = logging.getLogger(__name__)
-
 SIDES = ("auto", "left", "right")
 NO_WINDOW_GIVE_UP_S = 10.0  # without a window nobody can quit: stop retrying a lost camera after this
 FPS_WINDOW = 30
+MAX_REPEAT = 15  # at most half a second of a recorded frame standing in for frames the pipeline dropped
 
 
 @dataclass(frozen=True)
@@ -104,10 +102,12 @@ class Recorder:
         self._writer = ThreadedVideoWriter(self._tmp, fps, size)
         self.error: str | None = None
 
-    def write(self, image: np.ndarray) -> None:
+    def write(self, image: np.ndarray, repeat: int = 1) -> None:
+        """Add a frame, `repeat` times (a frame shown in place of dropped ones stays on for their time too)."""
         if self.error is None:
             try:
-                self._writer.write(image)
+                for _ in range(max(1, min(repeat, MAX_REPEAT))):
+                    self._writer.write(image)
             except InputError as exc:
                 self.error = str(exc)
 
@@ -120,6 +120,7 @@ class Recorder:
         if self.error is not None or self._writer.frames_written == 0:
             self._tmp.unlink(missing_ok=True)
             return None
+        os.chmod(self._tmp, 0o644)  # mkstemp made it private; a finished video is an ordinary file
         os.replace(self._tmp, self.path)
         return self.path
 
@@ -138,7 +139,7 @@ class LiveSession:
     """The main loop, on the calling thread (OpenCV windows want the main thread)."""
 
     def __init__(self, request: LiveRequest, spec: ExerciseSpec, capture: Capture, worker: PoseWorker,
-                 window, sound: SoundBoard, out_dir: Path, record_dir: Path | None,
+                 window, sound: SoundBoard, record_dir: Path | None,
                  clock: Callable[[], float] = time.perf_counter) -> None:
         self.request = request
         self.spec = spec
@@ -146,7 +147,6 @@ class LiveSession:
         self.worker = worker
         self.window = window
         self.sound = sound
-        self.out_dir = out_dir
         self.clock = clock
         size = capture.size or (640, 480)
         self.pipeline = LivePipeline(spec, size, side=request.side)
@@ -160,12 +160,12 @@ class LiveSession:
         self._offset_ms = 0
         self._pause_t_ms: int | None = None
         self._last_t_ms: int | None = None
-        self._last_canvas: np.ndarray | None = None
         self._last_image: np.ndarray | None = None
         self._shown_at: deque[float] = deque(maxlen=FPS_WINDOW)
         self._latency_ms = array("f")
         self._pose_ms = array("f")
         self.frames_displayed = 0
+        self._recorded_seq = -1
         self._said: str | None = None
 
     # ------------------------------------------------------------------------------ the loop
@@ -224,9 +224,9 @@ class LiveSession:
         self._shown_at.append(now)
         self._latency_ms.append((now - frame.captured_at) * 1000.0)
         self.frames_displayed += 1
-        self._last_canvas = canvas
-        if self.recorder is not None:
-            self.recorder.write(canvas)
+        if self.recorder is not None:  # real-time playback: the frame also fills the dropped frames before it
+            self.recorder.write(canvas, repeat=frame.seq - self._recorded_seq if self._recorded_seq >= 0 else 1)
+            self._recorded_seq = frame.seq
 
     def _show_camera_lost(self) -> None:
         message = self.capture.message or "the camera stopped; trying again..."
@@ -360,11 +360,11 @@ def run_live(
             detect = estimator.detect
         worker = PoseWorker(detect, capture.slot, strict=request.strict)
         if window is None:
-            window = k.Window() if request.window else k.NoWindow(keys)
+            window = k.Window(size=_window_size(capture.size)) if request.window else k.NoWindow(keys)
         stack.callback(window.close)
         sound = sound or SoundBoard(voice=request.voice, tones=request.tones)
         stack.callback(sound.close)
-        session = LiveSession(request, spec, capture, worker, window, sound, out_dir, record_dir)
+        session = LiveSession(request, spec, capture, worker, window, sound, record_dir)
         capture.start()
         worker.start()
         stack.callback(worker.stop)
@@ -379,6 +379,13 @@ def run_live(
         return outcome
 
 
+def _window_size(frame_size: tuple[int, int] | None, min_height: int = 720) -> tuple[int, int]:
+    """The window's first size: the screen image scaled up to at least `min_height` pixels high."""
+    width, height = Screen(frame_size or (640, 480)).size
+    scale = max(1.0, min_height / height)
+    return round(width * scale), round(height * scale)
+
+
 def _finish(session: LiveSession, target: CameraTarget, out_dir: Path) -> LiveOutcome:
     """Write the video (if recording) and then report.json, whatever state the session ended in."""
     video = session.recorder.finish() if session.recorder is not None else None
@@ -390,11 +397,16 @@ def _finish(session: LiveSession, target: CameraTarget, out_dir: Path) -> LiveOu
         "figures": stats.__dict__,
         "sound": session.sound.describe(),
         "recording": str(video) if video else (session.recorder.error if session.recorder else None),
-        "pose_mode": "VIDEO mode on a worker thread, newest frame only",
     }
     if not len(session.pipeline.record):
         raise InputError(f"{target.label}: no frame reached the pose model; nothing to report")
+    outputs = [] if video is None else [VIDEO_NAME if video.parent == out_dir else str(video)]
+    pose_meta = {"frames": stats.frames_processed, "ms_per_frame": stats.pose_ms_median,
+                 "frames_dropped_before_pose": stats.frames_dropped_before_pose,
+                 "running_mode": "video, on a worker thread (newest frame only)"}
     report = session.pipeline.report(source=target.label, fps=session.capture.fps, extra=live,
+                                     meta={"pose": pose_meta}, outputs=outputs + [REPORT_NAME],
                                      options=session.request.measure_options)
+    session.pipeline.record.close()
     report_path = write_report(out_dir / REPORT_NAME, report)
     return LiveOutcome(out_dir, report_path, video, report, summary_text(report, out_dir), stats, session.ended_by)

@@ -47,39 +47,54 @@ def measure_exercise(
     views: np.ndarray,
     result: EngineResult,
     options: MeasureOptions = MeasureOptions(),
+    *,
+    unsmoothed: PoseTrack | None = None,
 ) -> Measures:
-    """The measures this exercise has (none for most exercises), by ``spec.id``."""
+    """The measures this exercise has (none for most exercises), by ``spec.id``.
+
+    ``unsmoothed`` is the cleaned track before smoothing (same frames as ``track``): when given, the moments
+    of fast events (take-off, landing) are dated on it, free of the smoothing filter's lag."""
     measure = _MEASURES.get(spec.id)
     if measure is None or len(track) == 0:
         return Measures()
-    return measure(spec, track, table, positions, views, result, options)
+    raw = _raw_table(unsmoothed, track) if spec.id in _USE_RAW else None
+    return measure(spec, track, table, positions, views, result, options, raw)
 
 
-def _stance(spec, track, table, positions, views, result, options) -> Measures:
+def _raw_table(unsmoothed: PoseTrack | None, track: PoseTrack) -> MetricTable | None:
+    if unsmoothed is None or len(unsmoothed) != len(track):
+        return None
+    from ..metrics import compute_metrics
+
+    return compute_metrics(unsmoothed)
+
+
+def _stance(spec, track, table, positions, views, result, options, raw) -> Measures:
     from .stance import measure_stance
 
-    section, holds = measure_stance(spec, track, table, positions, views, result, options)
+    section, holds = measure_stance(spec, track, table, positions, views, result, options, raw)
     return Measures(sections={"balance": section}, holds=holds)
 
 
-def _squat(spec, track, table, positions, views, result, options) -> Measures:
+def _squat(spec, track, table, positions, views, result, options, raw) -> Measures:
     from .single_leg_squat import measure_single_leg_squat
 
     return Measures(sections={"single_leg_squat": measure_single_leg_squat(spec, track, table, views, result)})
 
 
-def _jump(spec, track, table, positions, views, result, options) -> Measures:
+def _jump(spec, track, table, positions, views, result, options, raw) -> Measures:
     from .jump import measure_jump_landing
 
-    return Measures(sections={"jump_landing": measure_jump_landing(spec, track, table, views, options)})
+    return Measures(sections={"jump_landing": measure_jump_landing(spec, track, table, views, options, raw)})
 
 
-def _hop(spec, track, table, positions, views, result, options) -> Measures:
+def _hop(spec, track, table, positions, views, result, options, raw) -> Measures:
     from .hop import measure_single_leg_hop
 
-    return Measures(sections={"single_leg_hop": measure_single_leg_hop(spec, track, table, views, options)})
+    return Measures(sections={"single_leg_hop": measure_single_leg_hop(spec, track, table, views, options, raw)})
 
 
+_USE_RAW = frozenset({"single_leg_stance", "jump_landing", "single_leg_hop"})
 _MEASURES = {
     "single_leg_stance": _stance,
     "single_leg_squat": _squat,

@@ -39,6 +39,8 @@ class ContactSettings:
     extrapolate: bool = False  # fast moves (jumps): date events by the steepest slope, ahead of filter lag
     lookback_s: float = 2.0
     rest_frames: int = 15
+    relative: bool = False  # thresholds above the foot's own resting height (the far foot in a side view reads high)
+    start_down_below: float | None = None  # first frame: down below this (default down_below)
 
     def __post_init__(self) -> None:
         if not 0 < self.down_below < self.up_above:
@@ -72,9 +74,13 @@ class FootContact:
         """The foot's own height when it rests on the floor (median of its recent frames down, else 0)."""
         return float(np.median(self._rest)) if self._rest else 0.0
 
+    def _base(self) -> float:
+        """What the thresholds are measured from: the floor line, or the foot's own resting height."""
+        return self.rest_level if self.settings.relative else 0.0
+
     def _contact_level(self) -> float:
         s = self.settings
-        return min(self.rest_level + s.contact_margin, s.up_above)
+        return min(self.rest_level + s.contact_margin, self._base() + s.up_above)
 
     def update(self, t_s: float, height: float) -> Change | None:
         """Feed one frame; returns the change confirmed by this frame, if any."""
@@ -85,8 +91,9 @@ class FootContact:
         while self._history and self._history[0][0] < t_s - s.lookback_s:
             self._history.popleft()
         if self.state is None:
-            if height < s.down_below:
+            if height < (s.down_below if s.start_down_below is None else s.start_down_below):
                 self.state = "down"
+                self._rest.append(height)
             elif height > s.up_above:
                 self.state = "up"
                 return Change("lift", t_s, seen=False)
@@ -97,12 +104,13 @@ class FootContact:
 
     def _update_down(self, t_s: float, height: float) -> Change | None:
         s = self.settings
-        if height < s.settle_below and self._since is None:
+        base = self._base()
+        if height < base + s.settle_below and self._since is None:
             self._rest.append(height)
         if self._since is None:
-            if height > s.up_above:
+            if height > base + s.up_above:
                 self._since = t_s
-        elif height < s.settle_below:
+        elif height < base + s.settle_below:
             self._since = None
         if self._since is not None and t_s - self._since >= s.confirm_up_s - 1e-9:
             self.state, self._since, self._last_up = "up", None, t_s
@@ -111,17 +119,19 @@ class FootContact:
 
     def _update_up(self, t_s: float, height: float) -> Change | None:
         s = self.settings
-        if height > s.up_above:
+        base = self._base()
+        if height > base + s.up_above:
             self._since, self._last_up = None, t_s
             return None
         if self._since is None:
-            if height < s.down_below or (height < s.settle_below and self._settled(t_s)):
+            if height < base + s.down_below or (height < base + s.settle_below and self._settled(t_s)):
                 self._since = t_s
             return None
         if t_s - self._since >= s.confirm_down_s - 1e-9:
             touch = self._touch_time()
             self.state, self._since, self._down_at = "down", None, touch
-            self._rest.clear()
+            if not s.relative:  # relative thresholds keep the old resting height until new frames replace it
+                self._rest.clear()
             return Change("touch", touch)
         return None
 
@@ -134,7 +144,8 @@ class FootContact:
         """First frame of the rise: the frame after the last one at the floor before the crossing."""
         level = self._contact_level()
         frames = [(t, h) for t, h in self._history if t >= self._down_at]
-        crossing = next((i for i in range(len(frames) - 1, -1, -1) if frames[i][1] <= self.settings.up_above), None)
+        up_at = self._base() + self.settings.up_above
+        crossing = next((i for i in range(len(frames) - 1, -1, -1) if frames[i][1] <= up_at), None)
         if crossing is None:
             return frames[0][0]
         for i in range(crossing, -1, -1):
@@ -147,7 +158,7 @@ class FootContact:
         """First frame of the descent within ``contact_margin`` of the height the foot settled at."""
         frames = [(t, h) for t, h in self._history if t > self._last_up]
         settled = float(np.median([h for t, h in frames if t >= self._since])) if frames else 0.0
-        level = min(settled + self.settings.contact_margin, self.settings.up_above)
+        level = min(settled + self.settings.contact_margin, self._base() + self.settings.up_above)
         for t, h in frames:
             if h <= level:
                 descent = [f for f in self._history if t - 0.5 <= f[0] <= t]
@@ -167,3 +178,45 @@ class FootContact:
             return found
         at = t[k] + (level - h[k]) / slope[k]
         return float(np.clip(at, t[0], found)) if rising else float(np.clip(at, t[k], found))
+
+
+def corner_time(t_s: np.ndarray, heights: np.ndarray, at_s: float, kind: str, *, reach_s: float = 0.25,
+                corner_s: float = 0.2) -> float:
+    """Re-date a lift-off or touch-down found at ``at_s`` on an unsmoothed height signal (filters and
+    confirmation delay an event; the shape of the raw curve does not move).
+
+    Finds the foot's fastest rise ("lift") or descent ("touch") within ``reach_s`` of ``at_s`` (3-frame mean
+    velocity), then fits a two-piece line by least squares to the heights in the ``corner_s`` before that
+    rise (after that descent): its break point is where the foot left the floor (came to rest on it). A
+    fit over many frames rather than a second difference keeps landmark noise from moving the corner.
+    Returns ``at_s`` unchanged when too few frames were seen around it."""
+    t = np.asarray(t_s, dtype=float)
+    h = np.asarray(heights, dtype=float)
+    ok = np.isfinite(h) & (t >= at_s - reach_s - corner_s) & (t <= at_s + reach_s + corner_s)
+    t, h = t[ok], h[ok]
+    if len(t) < 7:
+        return at_s
+    v = np.diff(h) / np.maximum(np.diff(t), 1e-9)
+    v = np.convolve(v, np.ones(3) / 3, mode="same")
+    near = np.abs(t[:-1] - at_s) <= reach_s
+    if not near.any():
+        return at_s
+    idx = np.flatnonzero(near)
+    k = int(idx[np.argmax(v[idx])] if kind == "lift" else idx[np.argmin(v[idx])])
+    if (v[k] <= 0) if kind == "lift" else (v[k] >= 0):
+        return at_s
+    if kind == "lift":
+        seg = np.flatnonzero((t >= t[k + 1] - corner_s) & (t <= t[k + 1]))
+    else:
+        seg = np.flatnonzero((t >= t[k]) & (t <= t[k] + corner_s))
+    if len(seg) < 5:
+        return at_s
+    ts, hs = t[seg], h[seg]
+    best, best_sse = at_s, np.inf
+    for c in ts[1:-1]:
+        design = np.column_stack([np.ones_like(ts), np.minimum(ts - c, 0.0), np.maximum(ts - c, 0.0)])
+        coef, *_ = np.linalg.lstsq(design, hs, rcond=None)
+        sse = float(np.sum((design @ coef - hs) ** 2))
+        if sse < best_sse:
+            best, best_sse = float(c), sse
+    return best

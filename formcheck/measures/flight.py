@@ -13,10 +13,11 @@ import numpy as np
 
 from ..metrics import MetricTable
 from .common import col
-from .contact import ContactSettings, FootContact
+from .contact import ContactSettings, FootContact, corner_time
 
 FLIGHT_CONTACT = ContactSettings(confirm_up_s=0.03, confirm_down_s=0.05, extrapolate=True)
 SIDES = ("left", "right")
+REFINE_MAX_S = 1.5  # times off the floor up to this long are flights whose events corner_time re-dates
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,13 @@ class Flight:
         return self.landing_s - self.takeoff_s
 
 
-def foot_intervals(table: MetricTable, t_s: np.ndarray, side: str,
-                   settings: ContactSettings = FLIGHT_CONTACT) -> list[tuple[float, float]]:
-    """(lift-off, touch-down) of every time the foot was off the floor (touch-down = end of clip if never)."""
+def foot_intervals(table: MetricTable, t_s: np.ndarray, side: str, settings: ContactSettings = FLIGHT_CONTACT,
+                   raw: MetricTable | None = None) -> list[tuple[float, float]]:
+    """(lift-off, touch-down) of every time the foot was off the floor (touch-down = end of clip if never).
+
+    Contact is decided on ``table`` (smoothed); with ``raw`` (the metrics of the unsmoothed track) each
+    event of a short time off the floor (a flight, at most ``REFINE_MAX_S``) is re-dated to the corner of
+    the unsmoothed height curve (contact.corner_time), free of the smoothing filter's lag."""
     foot = FootContact(settings)
     heights = col(table, f"foot_height_{side}")
     spans, lift = [], None
@@ -50,16 +55,28 @@ def foot_intervals(table: MetricTable, t_s: np.ndarray, side: str,
             lift = None
     if lift is not None:
         spans.append((lift, float(t_s[-1])))
-    return spans
+    if raw is None:
+        return spans
+    unsmoothed = col(raw, f"foot_height_{side}")
+    refined = []
+    for start, end in spans:
+        if end - start <= REFINE_MAX_S:
+            reach = min(0.25, (end - start) / 2)
+            start2 = corner_time(t_s, unsmoothed, start, "lift", reach_s=reach)
+            end2 = corner_time(t_s, unsmoothed, end, "touch", reach_s=reach)
+            if end2 > start2:
+                start, end = start2, end2
+        refined.append((start, end))
+    return refined
 
 
 def find_flights(table: MetricTable, t_s: np.ndarray, *, min_s: float = 0.08, max_s: float = 1.5,
-                 settings: ContactSettings = FLIGHT_CONTACT) -> list[Flight]:
+                 settings: ContactSettings = FLIGHT_CONTACT, raw: MetricTable | None = None) -> list[Flight]:
     """Every time both feet were off the floor together for ``min_s`` to ``max_s`` seconds."""
     t_s = np.asarray(t_s, dtype=float)
     if len(t_s) == 0:
         return []
-    spans = {side: foot_intervals(table, t_s, side, settings) for side in SIDES}
+    spans = {side: foot_intervals(table, t_s, side, settings, raw) for side in SIDES}
     flights = []
     for l0, l1 in spans["left"]:
         for r0, r1 in spans["right"]:
@@ -70,12 +87,14 @@ def find_flights(table: MetricTable, t_s: np.ndarray, *, min_s: float = 0.08, ma
 
 
 def single_leg_flights(table: MetricTable, t_s: np.ndarray, *, min_s: float = 0.08, max_s: float = 1.5,
-                       settings: ContactSettings = FLIGHT_CONTACT) -> list[tuple[str, Flight]]:
+                       settings: ContactSettings = FLIGHT_CONTACT, raw: MetricTable | None = None,
+                       spans: dict[str, list[tuple[float, float]]] | None = None) -> list[tuple[str, Flight]]:
     """Hops: flights of one foot while the other stays off the floor throughout; (hopping side, flight)."""
     t_s = np.asarray(t_s, dtype=float)
     if len(t_s) == 0:
         return []
-    spans = {side: foot_intervals(table, t_s, side, settings) for side in SIDES}
+    if spans is None:
+        spans = {side: foot_intervals(table, t_s, side, settings, raw) for side in SIDES}
     hops = []
     for side in SIDES:
         other = "right" if side == "left" else "left"

@@ -18,30 +18,47 @@ import numpy as np
 from ..landmarks import side_index
 from ..metrics import MetricTable
 from ..track import PoseTrack
-from .common import col, index_at, not_measured, other_side, r, view_of, window
-from .flight import foot_intervals, single_leg_flights
+from .common import col, not_measured, other_side, r, view_of, window
+from .flight import foot_intervals, single_leg_flights, with_settings
 
 LEG_PER_HEIGHT = 0.491
 HOLD_S = 2.0
+TOE_WINDOW_S = (-0.2, -0.05)  # the toe while pushing off, relative to take-off
+LANDED_WINDOW_S = (0.1, 0.4)  # the heel once landed, relative to landing
 LSI_FLAG_PCT = 90.0
+# Thresholds above each foot's own resting height: in a side view the far foot rests a few hundredths of a
+# leg length higher in the picture than the near one.
+HOP_CONTACT = with_settings(relative=True, start_down_below=0.09)
 SIDES = ("left", "right")
 
 
-def measure_single_leg_hop(spec, track: PoseTrack, table: MetricTable, views: np.ndarray, options: Any) -> dict[str, Any]:
-    """The "single_leg_hop" report section: one record per hop, per-side bests and the LSI."""
+def measure_single_leg_hop(spec, track: PoseTrack, table: MetricTable, views: np.ndarray, options: Any,
+                           raw: MetricTable | None = None) -> dict[str, Any]:
+    """The "single_leg_hop" report section: one record per hop, per-side bests and the LSI (``raw``: metrics
+    of the unsmoothed track, on which take-off and landing are dated)."""
     t_s = np.asarray(track.t_s, dtype=float)
-    hops = single_leg_flights(table, t_s)
-    spans = {s: foot_intervals(table, t_s, s) for s in SIDES}
+    spans = {s: foot_intervals(table, t_s, s, HOP_CONTACT, raw) for s in SIDES}
+    hops = single_leg_flights(table, t_s, settings=HOP_CONTACT, spans=spans)
     leg_cm, leg_source = _leg_cm(options)
     records = [_hop_record(i + 1, side, f, track, table, views, t_s, spans, leg_cm) for i, (side, f) in enumerate(hops)]
+    view = view_of(views)
     return {
         "test": "single_leg_hop",
         "method": "distance from the toe at take-off to the heel at landing; held landing = 2 s without a touch",
+        "view": view,
+        "distance": {"measured": True, "unit": "leg lengths (hip joint to ankle)"} if view == "side" else
+        not_measured(_along_camera_axis(view)),
         "leg_length_cm": {"value": r(leg_cm, 1), "source": leg_source} if leg_cm else
         not_measured("give the leg length or height to get centimetres"),
         "hops": records,
         "sides": _sides(records, getattr(options, "involved_side", None)),
     }
+
+
+def _along_camera_axis(view: str) -> str:
+    if view == "front":
+        return "a forward hop runs along the camera axis in a front view: film from the side"
+    return f"the camera view is {view}: film from the side to measure hop distance"
 
 
 def _leg_cm(options: Any) -> tuple[float | None, str]:
@@ -58,8 +75,7 @@ def _hop_record(n: int, side: str, flight, track: PoseTrack, table: MetricTable,
     record: dict[str, Any] = {"n": n, "side": side, "view": view, "takeoff_s": r(flight.takeoff_s),
                               "landing_s": r(flight.landing_s), "flight_time_s": r(flight.flight_s)}
     if view != "side":
-        record["distance_leg_lengths"] = not_measured(
-            f"hop distance runs along the camera axis in a {view} view: film from the side")
+        record["distance_leg_lengths"] = not_measured(_along_camera_axis(view))
         record["distance_cm"] = not_measured("needs a side view")
     else:
         dist = _distance_legs(track, table, t_s, side, flight)
@@ -72,23 +88,24 @@ def _hop_record(n: int, side: str, flight, track: PoseTrack, table: MetricTable,
 
 
 def _distance_legs(track: PoseTrack, table: MetricTable, t_s: np.ndarray, side: str, flight) -> float | None:
-    """Toe at the last frame on the floor to the heel once landed, over the leg length in pixels."""
+    """Toe just before take-off to the heel once landed, over the leg length in pixels (medians over short
+    windows: the toe while pushing off, TOE_WINDOW_S; the heel in LANDED_WINDOW_S after landing)."""
     xy, vis = track.xy_px, track.visibility
     toe, heel, ankle = side_index(side, "foot_index"), side_index(side, "heel"), side_index(side, "ankle")
-    before = index_at(t_s, flight.takeoff_s) - 1
-    landed = window(t_s, flight.landing_s + 0.1, flight.landing_s + 0.4)
-    if before < 0 or not landed.any() or vis[before, toe] < 0.5:
+    pushing = window(t_s, flight.takeoff_s + TOE_WINDOW_S[0], flight.takeoff_s + TOE_WINDOW_S[1])
+    landed = window(t_s, flight.landing_s + LANDED_WINDOW_S[0], flight.landing_s + LANDED_WINDOW_S[1])
+    toe_ok = pushing & (vis[:, toe] >= 0.5) & np.isfinite(xy[:, toe, 0])
+    heel_ok = landed & (vis[:, heel] >= 0.5) & np.isfinite(xy[:, heel, 0])
+    if not toe_ok.any() or not heel_ok.any():
         return None
-    heel_ok = landed & (vis[:, heel] >= 0.5)
-    if not heel_ok.any():
-        return None
-    toe_x = float(xy[before, toe, 0])
+    toe_x = float(np.median(xy[toe_ok, toe, 0]))
     heel_x = float(np.median(xy[heel_ok, heel, 0]))
-    direction = np.sign(float(np.median(xy[heel_ok, ankle, 0])) - float(xy[before, ankle, 0]))
-    leg = col(table, "leg_length_px")[before]
-    if not np.isfinite(leg) or leg <= 0 or direction == 0:
+    direction = np.sign(float(np.nanmedian(xy[heel_ok, ankle, 0])) - float(np.nanmedian(xy[toe_ok, ankle, 0])))
+    legs = col(table, "leg_length_px")[toe_ok]
+    legs = legs[np.isfinite(legs) & (legs > 0)]
+    if not legs.size or direction == 0:
         return None
-    return (heel_x - toe_x) * direction / float(leg)
+    return (heel_x - toe_x) * direction / float(np.median(legs))
 
 
 def _held(landing_s: float, side: str, spans: dict, t_s: np.ndarray) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Jump landing: take-off and landing from the feet's height above the floor, flight time and jump
+"""Jump landing: take-off and landing from the feet's height above the floor (decided on the smoothed track,
+dated on the unsmoothed one: flight.foot_intervals), flight time and jump
 height, the landing at initial contact (IC) and at peak knee flexion, stabilisation time, and the
 items of the Landing Error Scoring System (LESS; Padua et al. 2009, Am J Sports Med 37:1996-2002)
 that the camera's view can see.
@@ -36,14 +37,17 @@ def jump_height_m(flight_s: float) -> float:
     return G * flight_s**2 / 8.0
 
 
-def measure_jump_landing(spec, track: PoseTrack, table: MetricTable, views: np.ndarray, options: Any) -> dict[str, Any]:
-    """The "jump_landing" report section: one record per jump."""
+def measure_jump_landing(spec, track: PoseTrack, table: MetricTable, views: np.ndarray, options: Any,
+                         raw: MetricTable | None = None) -> dict[str, Any]:
+    """The "jump_landing" report section: one record per jump (``raw``: metrics of the unsmoothed track,
+    on which take-off and landing are dated)."""
     t_s = np.asarray(track.t_s, dtype=float)
-    flights = find_flights(table, t_s)
+    flights = find_flights(table, t_s, raw=raw)
     jumps = [_jump_record(i + 1, f, track, table, views, t_s) for i, f in enumerate(flights)]
     section: dict[str, Any] = {
         "test": "jump_landing",
-        "method": "take-off and landing from both feet's height above the floor line; h = g t^2 / 8",
+        "method": ("take-off and landing from both feet's height above the floor line, dated at the corners of "
+                   "the unsmoothed height curves; h = g t^2 / 8"),
         "jumps": jumps,
         "less_source": "Padua DA et al. The Landing Error Scoring System (LESS). Am J Sports Med. 2009;37:1996-2002",
     }

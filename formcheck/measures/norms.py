@@ -1,10 +1,16 @@
 """Age-group reference times for the single-leg (unipedal) stance test.
 
 Source: Springer BA, Marin R, Cyhan T, Roberts H, Gill NW. Normative values for the unipedal stance
-test with eyes open and closed. J Geriatr Phys Ther. 2007;30(1):8-15 (549 healthy adults, arms crossed,
-45 s ceiling, best of three trials, firm floor). Mean best-of-three times in seconds, women / men; the
-authors found no effect of sex. Values as tabulated in that paper (reproduced by the Shirley Ryan
-AbilityLab Rehabilitation Measures Database); check them against the paper before clinical use.
+test with eyes open and closed. J Geriatr Phys Ther. 2007;30(1):8-15.
+
+What could be checked against the published abstract (journal page, April 2007): 549 healthy adults
+aged 18 and over; mean and best of 3 trials with eyes open and closed; six age groups 18-39, 40-49,
+50-59, 60-69, 70-79 and 80+; times fall with age; performance "is age-specific and not related to
+gender". NOT checked: the numbers in the tables below (the paper's tables were not available to
+verify them; a secondary web summary gives eyes-open averages of about 43 s at 18-39, 37-40 s in the
+40s and 50s, 27-29 s in the 60s and 11-18 s in the 70s, roughly in line with them), and the test
+protocol details (45 s ceiling, arms position). Treat them as approximate and check them against the
+paper before clinical use; the report says so too (``verified`` in the reference entry).
 """
 
 from __future__ import annotations
@@ -13,8 +19,10 @@ from typing import Any
 
 SOURCE = (
     "Springer BA, Marin R, Cyhan T, Roberts H, Gill NW. Normative values for the unipedal stance test with eyes "
-    "open and closed. J Geriatr Phys Ther. 2007;30(1):8-15 (best of three trials, 45 s ceiling, firm floor)"
+    "open and closed. J Geriatr Phys Ther. 2007;30(1):8-15 (best of three trials, firm floor)"
 )
+VERIFIED = ("age groups, sample and design checked against the paper's abstract; the times themselves are not "
+            "verified against the paper's tables: check them before clinical use")
 
 # (lowest age, highest age, women s, men s)
 EYES_OPEN: tuple[tuple[int, int, float, float], ...] = (
@@ -48,5 +56,5 @@ def stance_reference(age: int | None, eyes_closed: bool, surface: str) -> dict[s
         if low <= age <= high:
             label = f"{low}-{high}" if high < 120 else f"{low}+"
             return {**base, "age": age, "age_group": label, "women_s": women, "men_s": men,
-                    "reference_s": round((women + men) / 2, 1), "ceiling_s": 45.0, "source": SOURCE}
+                    "reference_s": round((women + men) / 2, 1), "source": SOURCE, "verified": VERIFIED}
     return {**base, "measured": False, "reason": f"no norms for age {age} (the study covers adults 18 and over)"}

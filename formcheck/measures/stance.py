@@ -3,8 +3,10 @@
 The timer starts when a foot leaves the floor (the other foot is the stance leg) and stops when that
 foot touches down again, when the stance foot hops (leaves the floor too), when the test's maximum is
 reached, or when the landmarks stay lost for longer than the gap tolerance. Lift-off and touch-down are
-dated to the frame they happen in (see contact.py). A few frames without landmarks neither end nor split
-a stance; a real touch-down always ends it, however short it was.
+dated to the frame they happen in (see contact.py); in batch (``find_stances`` with the unsmoothed track's
+metrics) they are re-dated on the unsmoothed height curve (contact.corner_time), which takes out the
+smoothing filter's lag and the slow read-out of a foot put down behind the body in a front view. A few
+frames without landmarks neither end nor split a stance; a real touch-down always ends it, however short.
 
 ``StanceTimer`` does this frame by frame (live mode: ``state.timer_s`` is the panel's big timer, and the
 ``stance_start`` / ``stance_target`` / ``stance_end`` events are the moments for a tone);
@@ -30,7 +32,7 @@ from ..metrics import MetricTable
 from ..specs import ExerciseSpec
 from ..track import PoseTrack
 from .common import col, nan_mean, nan_peak, not_measured, other_side, r, view_of, window
-from .contact import ContactSettings, FootContact
+from .contact import ContactSettings, FootContact, corner_time
 from .norms import stance_reference
 
 SIDES = ("left", "right")
@@ -48,6 +50,7 @@ class StanceSettings:
     max_s: float = 60.0
     gap_tolerance_s: float = 1.0
     min_stance_s: float = 0.5
+    refine_reach_s: float = 0.3  # lift-off / touch-down re-dated within this of the timer's (batch, unsmoothed)
 
     @staticmethod
     def from_spec(spec: ExerciseSpec) -> "StanceSettings":
@@ -207,33 +210,53 @@ class StanceTimer:
 
 
 def find_stances(table: MetricTable, t_s: np.ndarray, positions: np.ndarray | None = None,
-                 settings: StanceSettings = StanceSettings()) -> list[Stance]:
-    """Every stance of a whole clip (at least ``min_stance_s`` long), renumbered from 1."""
+                 settings: StanceSettings = StanceSettings(), raw: MetricTable | None = None) -> list[Stance]:
+    """Every stance of a whole clip (at least ``min_stance_s`` long), renumbered from 1.
+
+    With ``raw`` (metrics of the unsmoothed track) the lifted foot's lift-off and touch-down are re-dated to
+    the corner of its unsmoothed height curve (contact.corner_time): the smoothing filter lags, and a foot
+    put down behind the body keeps reading lower in a front view for a while after it touched."""
     timer = StanceTimer(settings)
     names = tuple(table.names)
-    for k, t in enumerate(np.asarray(t_s, dtype=float)):
+    t_s = np.asarray(t_s, dtype=float)
+    for k, t in enumerate(t_s):
         standing = positions is None or int(positions[k]) not in NOT_STANDING
         timer.update(float(t), table.values[k], names, standing=standing)
     found = timer.finish(float(t_s[-1])) if len(t_s) else []
+    if raw is not None:
+        found = [_refined(s, t_s, col(raw, f"foot_height_{other_side(s.side)}"), settings) for s in found]
     kept = [s for s in found if s.duration_s >= settings.min_stance_s]
     return [replace(s, n=i + 1) for i, s in enumerate(kept)]
+
+
+def _refined(stance: Stance, t_s: np.ndarray, lifted: np.ndarray, settings: StanceSettings) -> Stance:
+    """The stance with its lift-off and touch-down re-dated on the unsmoothed height of the lifted foot."""
+    reach = min(settings.refine_reach_s, stance.duration_s / 3)
+    start, end = stance.start_s, stance.end_s
+    if stance.lift_off_seen:
+        start = corner_time(t_s, lifted, start, "lift", reach_s=reach)
+    if stance.end_reason == "touch_down":
+        end = corner_time(t_s, lifted, end, "touch", reach_s=reach)
+    return replace(stance, start_s=start, end_s=end) if end > start else stance
 
 
 # ----------------------------------------------------------------------------------------- the report
 
 
 def measure_stance(spec: ExerciseSpec, track: PoseTrack, table: MetricTable, positions: np.ndarray,
-                   views: np.ndarray, result: EngineResult, options: Any) -> tuple[dict[str, Any], tuple[Hold, ...]]:
-    """The "balance" report section and the stances as holds."""
+                   views: np.ndarray, result: EngineResult, options: Any,
+                   raw: MetricTable | None = None) -> tuple[dict[str, Any], tuple[Hold, ...]]:
+    """The "balance" report section and the stances as holds (``raw``: metrics of the unsmoothed track)."""
     settings = StanceSettings.from_spec(spec)
     t_s = np.asarray(track.t_s, dtype=float)
-    stances = find_stances(table, t_s, positions, settings)
+    stances = find_stances(table, t_s, positions, settings, raw)
     records = [_stance_record(s, t_s, table, views) for s in stances]
     holds = tuple(_as_hold(s, rec, result) for s, rec in zip(stances, records))
     section = {
         "test": "single_leg_stance",
         "method": ("timer starts at lift-off of one foot and stops at its touch-down, a hop of the stance foot, "
-                   "the maximum time or lost tracking; events dated to the frame they happen in"),
+                   "the maximum time or lost tracking; lift-off and touch-down dated at the corners of the "
+                   "lifted foot's unsmoothed height curve"),
         "variant": {"eyes_closed": bool(options.eyes_closed), "surface": options.surface},
         "target_s": settings.target_s,
         "max_s": settings.max_s,

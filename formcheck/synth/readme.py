@@ -23,7 +23,8 @@ Each clip `NAME.mp4` (640x360, 30 fps, mp4v) comes with
   thresholds of the exercise spec (see `formcheck/synth/truth.py` for the exact definitions).
 
 Times are in seconds from the first frame. Reps run from the start of the movement to its end, holds from
-reaching the position to leaving it. A violation's side follows the engine: the working side of a one-sided
+reaching the position to leaving it (single-leg stance: from the lifted foot's lift-off to its touch-down, as the
+clinical test is timed). A violation's side follows the engine: the working side of a one-sided
 exercise (so "pelvic_drop left" on a left-leg squat means the right hip dropped), the leg concerned for
 bilateral exercises and knee_above_hip, none for trunk_lean.
 
