@@ -126,6 +126,7 @@ class SessionRecord:
     frame: _ChunkedRows = field(default_factory=lambda: _ChunkedRows((), np.int64))
     t_s: _ChunkedRows = field(default_factory=lambda: _ChunkedRows((), np.float64))
     landmarks: _ChunkedRows = field(default_factory=lambda: _ChunkedRows((NUM_LANDMARKS, 4)))
+    unsmoothed: _ChunkedRows = field(default_factory=lambda: _ChunkedRows((NUM_LANDMARKS, 4)))  # cleaned only
     world: _ChunkedRows = field(default_factory=lambda: _ChunkedRows((NUM_LANDMARKS, 3)))
     values: _ChunkedRows = field(init=False)
     confidence: _ChunkedRows = field(init=False)
@@ -175,8 +176,8 @@ class LivePipeline:
         """Run one frame through the pipeline (frames in time order)."""
         raw = detected.landmarks if detected is not None else NO_POSE
         raw_world = detected.world if detected is not None else NO_WORLD
-        landmarks, world = self.cleaner.update(t_s, raw, raw_world)
-        landmarks, world = self.smoother.update(t_s, landmarks, world)
+        cleaned, world = self.cleaner.update(t_s, raw, raw_world)
+        landmarks, world = self.smoother.update(t_s, cleaned, world)
         world = NO_WORLD if world is None else world
         row = self.metrics.update(t_s, landmarks, world)
         view, position = self.context.update(t_s, row.values)
@@ -185,6 +186,7 @@ class LivePipeline:
         self._steps += 1
         self._last_t_s = t_s
         self._remember(frame_index, t_s, landmarks, world, row.values, row.confidence, view, position, status)
+        self.record.unsmoothed.append(cleaned)
         return FrameOutcome(t_s, landmarks, row.values, row.confidence, view, position, tuple(events), status)
 
     def _remember(self, frame_index, t_s, landmarks, world, values, confidence, view, position, status) -> None:
@@ -258,7 +260,9 @@ class LivePipeline:
             "rep_count": state[:, 3].astype(np.int32),
             "hold_elapsed_s": state[:, 4],
         }
-        measures = measure_exercise(self.spec, track, table, positions, views, result, options)
+        unsmoothed = track.replace(landmarks=rec.unsmoothed.array())  # event times free of the filter's lag
+        measures = measure_exercise(self.spec, track, table, positions, views, result, options,
+                                    unsmoothed=unsmoothed)
         return Analysis(raw=track, track=track, table=table, positions=positions, views=views,
                         view=overall_view(views), spec=self.spec, result=result, columns=columns,
                         measures=measures, side=segments[0].side)
