@@ -10,13 +10,12 @@ import dataclasses
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from .errors import InputError
+from .atomic import atomic_path
 
 SCHEMA = "formcheck.report/1"
 REP_FIELDS = ("n", "start_s", "end_s", "side", "peak", "violations")
@@ -90,29 +89,10 @@ def build_report(
     return report
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _atomic_write(path: Path, write) -> Path:
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    except OSError as exc:
-        raise InputError(f"{path.parent}: cannot write here ({exc.strerror or exc})") from None
-    tmp = Path(tmp_name)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", newline="") as handle:
-            write(handle)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write a text file through ``write(handle)``, atomically."""
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
+        write(handle)
     return path
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import csv
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from .atomic import atomic_path
 from .errors import InputError
 from .landmarks import LANDMARK_NAMES, NUM_LANDMARKS
 from .track import PoseTrack
@@ -57,23 +57,11 @@ def write_track(track: PoseTrack, path: str | os.PathLike) -> Path:
     suffix = path.suffix.lower()
     if suffix not in TRACK_SUFFIXES:
         raise InputError(f"{path}: a pose track must be saved as .csv or .npz")
-    if not path.parent.exists():
-        raise InputError(f"{path.parent}: no such folder")
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(path) as tmp:
         if suffix == ".csv":
             _write_csv(track, tmp)
         else:
             _write_npz(track, tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path
 
 
