@@ -50,6 +50,12 @@ class ContextSettings:
     kneeling_min_hip_above_knee: float = 0.25
     sitting_max_inclination_deg: float = 60.0
     floor_sitting_max_pelvis_height: float = 0.2
+    # sitting on the floor with folded legs (butterfly, cross-legged) seen from the front: the feet in front of
+    # the pelvis look lower by perspective, so the pelvis reads higher than floor_sitting_max_pelvis_height
+    folded_max_pelvis_height: float = 0.45
+    folded_min_thigh_deg: float = -30.0
+    folded_min_knee_separation: float = 2.5
+    folded_max_ankle_separation: float = 1.2
     chair_max_pelvis_height: float = 0.8
     chair_max_thigh_angle_deg: float = 30.0
     chair_max_shank_inclination_deg: float = 15.0
@@ -61,7 +67,7 @@ class ContextSettings:
 _COLUMNS = (
     "body_yaw", "trunk_inclination", "trunk_tilt", "facing", "shoulder_height", "pelvis_height", "pelvic_obliquity",
     "knee_height_left", "knee_height_right", "thigh_elevation_left", "thigh_elevation_right",
-    "shank_inclination_left", "shank_inclination_right",
+    "shank_inclination_left", "shank_inclination_right", "knee_separation", "ankle_separation",
 )
 
 
@@ -242,7 +248,10 @@ def _upright(c: dict[str, np.ndarray], s: ContextSettings) -> tuple[np.ndarray, 
 
     Kneeling: a knee at the floor line with the pelvis well above it. Sitting: trunk upright and
     either the pelvis at the floor line, or thighs level with a shin near vertical (a squat at the
-    same depth has its shins inclined forward). Standing: the pelvis above the floor-sitting height.
+    same depth has its shins inclined forward), or the legs folded on the floor: pelvis low, both
+    thighs level or raised, knees out wide and feet together (butterfly, cross-legged; no squat or
+    single-leg stance has knees wider than twice the hip width over feet together). Standing: the
+    pelvis above the floor-sitting height.
     Without a floor line (feet out of view): thighs hanging down = standing, level = sitting.
     """
     incl, pelvis_h = c["trunk_inclination"], c["pelvis_height"]
@@ -260,9 +269,17 @@ def _upright(c: dict[str, np.ndarray], s: ContextSettings) -> tuple[np.ndarray, 
     shin_vertical = np.any(shank < s.chair_max_shank_inclination_deg, axis=1)
     on_chair = (pelvis_h < s.chair_max_pelvis_height) & thighs_level & shin_vertical
     on_floor = pelvis_h < s.floor_sitting_max_pelvis_height
+    legs_folded = (
+        (pelvis_h < s.folded_max_pelvis_height)
+        & np.all(thigh > s.folded_min_thigh_deg, axis=1)
+        & (c["knee_separation"] > s.folded_min_knee_separation)
+        & (c["ankle_separation"] < s.folded_max_ankle_separation)
+    )
     thighs_down = np.all((thigh < s.thigh_down_deg) | np.isnan(thigh), axis=1) & ~np.isnan(thigh).all(axis=1)
 
-    sitting = np.where(heights_known, upright & (on_floor | on_chair), upright & thighs_level & shin_vertical)
+    sitting = np.where(
+        heights_known, upright & (on_floor | on_chair | legs_folded), upright & thighs_level & shin_vertical
+    )
     standing = np.where(
         heights_known,
         (pelvis_h >= s.standing_min_pelvis_height) & (incl < s.standing_max_inclination_deg),

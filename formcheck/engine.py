@@ -31,6 +31,7 @@ from .cues import CueLimiter
 from .engine_types import ActiveViolation, EngineResult, EngineStatus, Event, Hold, Rep, Violation
 from .errors import InputError
 from .plan import VIEWS, Plan, Prepared, compile_plan, prepare
+from .side_motion import SideByMotion
 from .specs import ExerciseSpec
 
 __all__ = [
@@ -212,6 +213,12 @@ class Engine:
         self.holds: list[Hold] = []
         self.violations: list[Violation] = []
         self.leader: str | None = self.plan.forced_side
+        sd = self.plan.side_detect
+        self._side_by_motion = (
+            SideByMotion(sd.motion_window_s, sd.margin, sd.sign)
+            if sd is not None and sd.motion_window_s is not None
+            else None
+        )
         self._cue: tuple[str, float, bool] | None = None
         self._t_s = -math.inf
         self._time_in_position_s = 0.0
@@ -243,6 +250,8 @@ class Engine:
         self._view_counts[prep.views[k]] += 1
         if prep.side_codes is not None:
             code = prep.side_codes[k]
+            if self._side_by_motion is not None and prep.side_values is not None:
+                code = self._side_by_motion.update(t, prep.side_values[0][k], prep.side_values[1][k])
             if code != 2:
                 self.leader = "left" if code == 0 else "right"
 

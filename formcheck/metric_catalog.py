@@ -89,6 +89,9 @@ METRICS: Final[dict[str, MetricInfo]] = {
         "distance between the ankles / hip width",
     ),
     "pelvis_height": MetricInfo(False, "leg lengths", -1, 3, _HIPS, "pelvis centre above the floor line"),
+    "pelvis_depth": MetricInfo(
+        False, "leg lengths", 0, 2, _HIPS, "pelvis centre below the person's own standing level (squat depth)"
+    ),
     "pelvis_x": MetricInfo(False, "leg lengths", -10, 10, _HIPS, "pelvis centre across the image"),
     "leg_length_px": MetricInfo(False, "px", 0, 20000, (), "hip-to-ankle length in pixels"),
 }

@@ -32,6 +32,14 @@ Conventions (geometry.py has the vector conventions):
   pointing at the camera look short), robust high quantile over the last ``scale_window_s``
   seconds. Heights and horizontal positions are in leg lengths.
 
+- ``pelvis_depth``: how far the pelvis centre is below the person's own standing level, in leg lengths
+  (>= 0), a depth measure that reads the same in every camera view (knee flexion from MediaPipe is
+  foreshortened in front view, its world landmarks too). The standing level follows ``pelvis_height``
+  up at most ``STANDING_RISE_PER_S`` (so a one-frame glitch cannot raise it) and sinks toward it with the
+  time constant ``STANDING_FALL_TAU_S`` (a held squat keeps most of its depth); it is kept in pixels with
+  the leg length of its moment (the current one shrinks while a squat is held in front view), and starts
+  again after a gap of ``STANDING_RESET_GAP_S`` without a pelvis or a change of scale (camera moved).
+
 Columns beyond docs/ARCHITECTURE.md: ``shank_inclination_{side}`` (knee->ankle from straight down,
 0 = vertical shin), ``trunk_tilt`` (signed trunk angle from the image vertical, + leaning to the
 image right), ``knee_height_{side}`` and ``shoulder_height`` (lower shoulder) above the floor in
@@ -41,6 +49,7 @@ leg lengths, ``body_yaw`` (0 = front or back view, 90 = side view) and ``facing`
 from __future__ import annotations
 
 import difflib
+import math
 from collections import deque
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -64,6 +73,19 @@ FRONT_WIDTH_RATIO = 0.58
 MIN_LEG_PER_TORSO = 1.4
 # Body yaw (deg) range over which 3D angles move from world landmarks to image pixels.
 WORLD_TO_IMAGE_YAW_DEG = (55.0, 75.0)
+# FPPA is an angle between projections: it means something while the thigh lies roughly in the image
+# plane. Below this image length of the thigh per image length of the shank (the thigh about 60 deg out of
+# the plane, pointing at the camera: a deep squat or landing, the knee near hip level) it is not measured.
+FPPA_MIN_THIGH_PER_SHANK = 0.5
+# Standing level behind pelvis_depth: how fast it may rise (leg lengths per second), its sinking time
+# constant (s), and the gap without a pelvis (s) after which it starts again.
+STANDING_RISE_PER_S = 0.5
+STANDING_FALL_TAU_S = 30.0
+STANDING_RESET_GAP_S = 2.0
+# A leg length this many times longer or shorter than when the level was set is a new scene (the camera
+# moved or zoomed): the level starts again. (Legs pointing at the camera shorten it by less: see
+# MIN_LEG_PER_TORSO.)
+STANDING_RESET_SCALE = 1.5
 # Body yaw (deg) below which the facing cues are not counted (front view: no side faces the camera).
 FACING_MIN_YAW_DEG = 45.0
 
@@ -85,6 +107,7 @@ METRIC_UNITS: dict[str, str] = {
     "knee_separation": "hip_width",
     "ankle_separation": "hip_width",
     "pelvis_height": "leg",
+    "pelvis_depth": "leg",
     "shoulder_height": "leg",
     "pelvis_x": "leg",
     "leg_length_px": "px",
@@ -197,6 +220,7 @@ def compute_metrics(track: PoseTrack, *, min_visibility: float = 0.5, settings: 
     window_in = _window_inputs(frames, settings)
     window_out = _window_outputs(window_in, np.asarray(track.t_s, dtype=float), settings)
     values, confidence = _assemble(frames, window_out, settings)
+    _fill_pelvis_depth(values, np.asarray(track.t_s, dtype=float), None)
     return MetricTable(METRIC_NAMES, values, confidence)
 
 
@@ -208,6 +232,7 @@ class MetricsStream:
         self.image_size = image_size
         self.names = METRIC_NAMES
         self._history: deque[tuple[float, _WindowInputs]] = deque(maxlen=self.settings.window_max_frames)
+        self._standing: _StandingLevel | None = None
 
     def update(self, t_s: float, landmarks: np.ndarray, world: np.ndarray | None = None) -> MetricRow:
         """Metrics of one frame: landmarks (33, 4) as in PoseTrack (all NaN = no pose), world (33, 3) or None."""
@@ -219,6 +244,7 @@ class MetricsStream:
         self._history.append((float(t_s), _window_inputs(frames, self.settings)))
         window_out = self._window_outputs_last()
         values, confidence = _assemble(frames, window_out, self.settings)
+        self._standing = _fill_pelvis_depth(values, np.array([float(t_s)]), self._standing)
         return MetricRow(values[0], confidence[0])
 
     def _window_outputs_last(self) -> _WindowOutputs:
@@ -465,7 +491,8 @@ def _frontal_columns(body: _Body) -> dict[str, Column]:
         medial_side = np.where(medial_side == 0, np.nan, medial_side)
         knee_side = np.where(geo.cross_2d(hip_to_ankle, thigh) < 0, -1.0, 1.0)
         fppa = geo.angle_between_deg(thigh, shank) * knee_side * medial_side
-        cols[f"knee_fppa_{s}"] = (fppa, (hip, other_hip, knee, ankle), apart)
+        in_plane = geo.norm(thigh) >= FPPA_MIN_THIGH_PER_SHANK * geo.norm(shank)
+        cols[f"knee_fppa_{s}"] = (fppa, (hip, other_hip, knee, ankle), apart & in_plane)
 
     hip_line = xy[:, RH] - xy[:, LH]
     obliquity = np.degrees(np.arctan2(hip_line[:, 1], np.abs(hip_line[:, 0])))
@@ -498,7 +525,43 @@ def _height_columns(body: _Body, window: _WindowOutputs, image_size: tuple[int, 
         cols[f"foot_height_{s}"] = (height(np.minimum(xy[:, heel, 1], xy[:, toe, 1])), (heel, toe), scale_ok)
         cols[f"knee_height_{s}"] = (height(xy[:, knee, 1]), (knee,), scale_ok)
     cols["pelvis_height"] = (height(body.hip_mid[:, 1]), (LH, RH), scale_ok)
+    cols["pelvis_depth"] = (np.full(len(leg), np.nan), (LH, RH), scale_ok)  # needs time: _fill_pelvis_depth
     cols["shoulder_height"] = (height(np.minimum(xy[:, LS, 1], xy[:, RS, 1])), (LS, RS), scale_ok)
     cols["pelvis_x"] = ((body.hip_mid[:, 0] - image_size[0] / 2) / leg, (LH, RH), scale_ok)
     cols["leg_length_px"] = (leg, (), scale_ok)
     return cols
+
+
+@dataclass(frozen=True)
+class _StandingLevel:
+    """The running standing level of the pelvis above the floor (px), the leg length (px) when it was
+    last raised (legs pointing at the camera in a deep front-view squat would shrink the current one),
+    and when the pelvis was last seen."""
+
+    t_s: float
+    level_px: float
+    leg_px: float
+
+
+def _fill_pelvis_depth(values: np.ndarray, t_s: np.ndarray, state: _StandingLevel | None) -> _StandingLevel | None:
+    """Write ``pelvis_depth`` (standing level minus pelvis height, >= 0) into ``values`` in place.
+
+    Causal and recursive, so a stream carries ``state`` from one frame to the next; returns the new state.
+    """
+    legs = values[:, METRIC_NAMES.index("leg_length_px")]
+    heights = (values[:, METRIC_NAMES.index("pelvis_height")] * legs).tolist()
+    depth = [math.nan] * len(heights)
+    last_t, level, scale = (state.t_s, state.level_px, state.leg_px) if state is not None else (-math.inf, 0.0, 1.0)
+    for i, (t, h, leg) in enumerate(zip(t_s.tolist(), heights, legs.tolist())):
+        if not math.isfinite(h):
+            continue
+        if t - last_t > STANDING_RESET_GAP_S or not 1.0 / STANDING_RESET_SCALE < leg / scale < STANDING_RESET_SCALE:
+            level, scale = h, leg
+        elif h >= level:
+            level, scale = min(h, level + STANDING_RISE_PER_S * leg * (t - last_t)), leg
+        else:
+            level = h + (level - h) * math.exp(-(t - last_t) / STANDING_FALL_TAU_S)
+        last_t = t
+        depth[i] = max(level - h, 0.0) / scale
+    values[:, METRIC_NAMES.index("pelvis_depth")] = depth
+    return _StandingLevel(last_t, level, scale) if math.isfinite(last_t) else None

@@ -50,6 +50,31 @@ class CompiledCondition:
     def to_units(self, x: float) -> float:
         return x * self.sign
 
+    @property
+    def parts(self) -> tuple["CompiledCondition", ...]:
+        return (self,)
+
+
+@dataclass(frozen=True)
+class AnyCondition:
+    """An OR of conditions in one view: satisfied when any part is, clearly not only when every measured part is.
+
+    Its reading ``x`` is the largest margin of any part past its own threshold, put in the first part's units
+    (first threshold + margin), so a violation's peak and metric read as the first part's.
+    """
+
+    parts: tuple[CompiledCondition, ...]
+
+    @property
+    def source(self) -> Source:
+        return self.parts[0].source
+
+    def to_units(self, x: float) -> float:
+        return self.parts[0].to_units(x)
+
+
+Check = CompiledCondition | AnyCondition
+
 
 @dataclass(frozen=True)
 class RuleInstance:
@@ -64,7 +89,7 @@ class RuleInstance:
     description: str
     min_duration_s: float
     clear_s: float
-    by_view: tuple[CompiledCondition | None, ...]
+    by_view: tuple[Check | None, ...]
     positions_ok: tuple[bool, ...] | None
     segments: tuple[tuple[int, int], ...]
     view_names: tuple[str, ...]  # the views it is measured in, for "not measured" reasons
@@ -87,6 +112,7 @@ class SideDetectPlan:
     right: Source | None  # None: unsided metric whose sign gives the side
     sign: float  # sided: +1 "higher" wins; unsided: +1 when positive means left
     margin: float
+    motion_window_s: float | None = None  # compare each side's range over this window, not its value
 
 
 @dataclass(frozen=True)
@@ -174,7 +200,12 @@ def compile_plan(spec: ExerciseSpec, metric_names: tuple[str, ...], side: str = 
 
 
 def _safety_instances(spec: ExerciseSpec, resolver: _Resolver) -> list[RuleInstance]:
-    """knee_above_hip for each leg: thigh elevation in side (and unknown) views, hip flexion in front views."""
+    """knee_above_hip for each leg: the thigh above horizontal OR hip flexion past ``hip_flexion_deg``.
+
+    One definition in every view, each measure where it is reliable: in a side (or unknown) view both are
+    checked (thigh elevation first, so a violation's peak reads as thigh elevation); in a front view only hip
+    flexion, because the thigh's elevation is foreshortened there (it points at the camera).
+    """
     kah = spec.safety.knee_above_hip
     if not kah.enabled:
         return []
@@ -186,6 +217,7 @@ def _safety_instances(spec: ExerciseSpec, resolver: _Resolver) -> list[RuleInsta
         hip = CompiledCondition(
             resolver.source(f"hip_flexion_{leg}", None), 1.0, False, kah.hip_flexion_deg, kah.hysteresis_deg
         )
+        either = AnyCondition((thigh, hip))
         out.append(
             RuleInstance(
                 rule_id=SAFETY_RULE_ID,
@@ -194,12 +226,15 @@ def _safety_instances(spec: ExerciseSpec, resolver: _Resolver) -> list[RuleInsta
                 when="always",
                 severity="stop",
                 message=_side_word(kah.cue, leg),
-                description="knee above hip (hip flexion past 90 degrees)",
+                description=(
+                    f"knee above hip: thigh above horizontal (over {kah.threshold_deg:g} deg) "
+                    f"or hip flexion past {kah.hip_flexion_deg:g} deg"
+                ),
                 min_duration_s=kah.min_duration_s,
                 clear_s=0.2,
-                by_view=tuple(hip if v == "front" else thigh for v in VIEWS),
+                by_view=tuple(hip if v == "front" else either for v in VIEWS),
                 positions_ok=_positions_mask(kah.positions),
-                segments=metric_segments(f"thigh_elevation_{leg}"),
+                segments=metric_segments(f"thigh_elevation_{leg}"),  # the thigh, in both measures
                 view_names=("front", "side"),
             )
         )
@@ -261,7 +296,8 @@ def _side_detect_plan(spec: ExerciseSpec, resolver: _Resolver) -> SideDetectPlan
         # the value that speaks for "left is the working side", and the one for "right"
         for_left = resolver.source(ref.name_for("left"), None)
         for_right = resolver.source(ref.name_for("right"), None)
-        return SideDetectPlan(for_left, for_right, 1.0 if sd.pick == "higher" else -1.0, sd.margin)
+        window = sd.window_s if sd.by == "motion" else None
+        return SideDetectPlan(for_left, for_right, 1.0 if sd.pick == "higher" else -1.0, sd.margin, window)
     return SideDetectPlan(resolver.source(sd.metric, None), None, 1.0 if sd.positive == "left" else -1.0, sd.margin)
 
 
@@ -281,6 +317,7 @@ class Prepared:
     position_codes: tuple[list, ...]
     side_codes: list | None  # 0 left leads, 1 right leads, 2 undecided
     views: list
+    side_values: tuple[list, list] | None = None  # by motion: the values for left and right (engine decides)
 
 
 class _Columns:
@@ -343,6 +380,24 @@ def _condition_codes(cols: _Columns, conds: tuple[CompiledCondition, ...], n: in
     return code
 
 
+def _rule_codes(cols: _Columns, check: Check, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rule codes and readings of one view's check on the selected frames (an OR: the worst measured part)."""
+    first = check.parts[0]
+    code = np.full(int(sel.sum()), rule_codes.NM_VALUE, dtype=np.int8)
+    x_out = np.full(code.shape, np.nan)
+    for part in check.parts:
+        x = _normalised(cols, part)[sel]
+        c = np.where(
+            x > part.on, rule_codes.ON, np.where(x > part.on - part.hysteresis, rule_codes.BAND, rule_codes.OFF)
+        ).astype(np.int8)
+        seen = ~np.isnan(x)
+        # measured codes (OFF < BAND < ON) beat NM_VALUE, and the worst measured part wins
+        code = np.where(seen & ((code == rule_codes.NM_VALUE) | (c > code)), c, code).astype(np.int8)
+        shifted = x if part is first else x - part.on + first.on
+        x_out = np.where(seen & ~(x_out >= shifted), shifted, x_out)
+    return code, x_out
+
+
 def prepare(
     plan: Plan,
     values: np.ndarray,
@@ -370,11 +425,7 @@ def prepare(
             sel = views_safe == v
             if not sel.any():
                 continue
-            x = _normalised(cols, check)[sel]
-            c = np.where(
-                x > check.on, rule_codes.ON, np.where(x > check.on - check.hysteresis, rule_codes.BAND, rule_codes.OFF)
-            ).astype(np.int8)
-            c[np.isnan(x)] = rule_codes.NM_VALUE
+            c, x = _rule_codes(cols, check, sel)
             code[sel] = c
             x_all[sel] = x
         if inst.positions_ok is not None:
@@ -402,8 +453,12 @@ def prepare(
         p_codes.append(pcode.tolist())
 
     side_codes = None
+    side_values = None
     sd = plan.side_detect
-    if sd is not None:
+    if sd is not None and sd.motion_window_s is not None and sd.right is not None:
+        side_codes = [2] * n  # decided over time by the engine's SideByMotion
+        side_values = (cols.get(sd.left).tolist(), cols.get(sd.right).tolist())
+    elif sd is not None:
         if sd.right is not None:
             d = (cols.get(sd.left) - cols.get(sd.right)) * sd.sign
         else:
@@ -419,4 +474,5 @@ def prepare(
         tuple(p_codes),
         side_codes,
         views_safe.tolist(),
+        side_values,
     )

@@ -108,8 +108,9 @@ def checked_lines(spec: ExerciseSpec) -> list[str]:
         lines.append(
             f"{SAFETY_RULE_ID} (safety): the knee rising above the hip while "
             f"{' or '.join(POSITION_WORDS[p] for p in kah.positions)}: thigh more than "
-            f"{kah.threshold_deg:g}\u00b0 above level (side view) or hip bent past {kah.hip_flexion_deg:g}\u00b0 "
-            f'(front view), for {kah.min_duration_s:g} s. Cue: "{kah.cue.replace("{side} ", "")}"'
+            f"{kah.threshold_deg:g}\u00b0 above level (measured in a side view) or the hip bent past "
+            f"{kah.hip_flexion_deg:g}\u00b0 (any view), for {kah.min_duration_s:g} s. "
+            f'Cue: "{kah.cue.replace("{side} ", "")}"'
         )
     for rule in spec.rules:
         views = _rule_views(rule)

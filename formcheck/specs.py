@@ -202,11 +202,20 @@ DEFAULT_KNEE_CUE = "Keep your {side} knee below the level of your hip."
 
 
 class KneeAboveHip(_Model):
-    """The safety rule: the knee must not rise above the hip (hip flexion past about 90 degrees)."""
+    """The safety rule: the knee must not rise above the hip (hip flexion past about 90 degrees).
+
+    A leg is at fault when its thigh rises above horizontal (thigh elevation > ``threshold_deg``) OR its hip
+    flexes past ``hip_flexion_deg``, standing, kneeling or sitting, for ``min_duration_s``; it clears
+    ``hysteresis_deg`` below. The same definition in every view, each measure where it is reliable: both in a
+    side view, hip flexion alone in a front view (the thigh's elevation is foreshortened there).
+    Default 95 = 90 plus 5 for measurement error: the synchronised side/front FMS squat pair reads 123 degrees
+    from the side but 102 from the front at the same instant (front-view depth is compressed), so a larger
+    allowance would let front-view squats well past 90 go unflagged.
+    """
 
     enabled: bool = True
-    threshold_deg: float = Field(0.0, ge=-30, le=60)  # side view: thigh elevation above horizontal
-    hip_flexion_deg: float = Field(90.0, ge=45, le=150)  # front view: hip flexion angle
+    threshold_deg: float = Field(0.0, ge=-30, le=60)  # thigh elevation above horizontal (side view)
+    hip_flexion_deg: float = Field(95.0, ge=45, le=150)  # hip flexion angle (every view)
     hysteresis_deg: float = Field(5.0, ge=0, le=20)
     min_duration_s: float = Field(0.3, ge=0, le=5)
     positions: list[BodyPosition] = ["standing", "kneeling", "sitting"]
@@ -219,12 +228,19 @@ class Safety(_Model):
 
 
 class SideDetect(_Model):
-    """How the working side is told from the data: compare a sided metric, or the sign of an unsided one."""
+    """How the working side is told from the data: compare a sided metric, or the sign of an unsided one.
+
+    ``by = "value"`` compares the two sides' values frame by frame; ``by = "motion"`` compares how much each
+    side's value moved (its range over the last ``window_s`` seconds): ``pick = "higher"`` then names the side
+    that moves more, ``"lower"`` the side that stays still (the standing foot of a hip hike).
+    """
 
     metric: str
     pick: Literal["higher", "lower"] | None = None
     positive: Literal["left", "right"] | None = None
     margin: float = Field(0.0, ge=0)
+    by: Literal["value", "motion"] = "value"
+    window_s: float = Field(2.0, gt=0, le=10)
 
 
 class NotMeasured(_Model):
@@ -512,6 +528,8 @@ def check_semantics(spec: ExerciseSpec) -> list[tuple[str, str]]:
                         f"'{sd.metric}' names one side; use a {{side}} template or an unsided metric",
                     )
                 )
+            if sd.by == "motion" and not ref.is_template:
+                problems.append(("side_detect.by", "'motion' compares the two sides: use a {side} template metric"))
         if spec.sides not in ("both", "alternating"):
             problems.append(
                 ("side_detect", f"only used when sides is 'both' or 'alternating' (sides = '{spec.sides}')")

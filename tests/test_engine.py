@@ -181,6 +181,33 @@ class TestKneeAboveHip:
         result, _ = seq.run(self.safety())
         assert [(v.rule, v.side) for v in result.violations] == [("knee_above_hip", "right")]
 
+    def test_side_view_also_flags_hip_flexion_past_the_limit(self):
+        """A squat to about parallel with the trunk leaning forward: thigh just below level, hip flexed 115."""
+        seq = Timeline(position="standing", view="side")
+        seq.hold(1.0, thigh_elevation=-80.0, hip_flexion=10.0)
+        seq.hold(1.0, thigh_elevation_left=-5.0, hip_flexion_left=115.0).hold(1.0, thigh_elevation_left=-80.0,
+                                                                              hip_flexion_left=10.0)
+        result, _ = seq.run(self.safety())
+        [v] = result.violations
+        assert (v.rule, v.side, v.metric) == ("knee_above_hip", "left", "thigh_elevation_left")
+        assert v.peak == pytest.approx(115.0 - 95.0)  # in thigh-elevation units: threshold + the largest margin
+
+    def test_same_movement_same_verdict_in_both_views(self):
+        for view in ("side", "front"):
+            seq = Timeline(position="standing", view=view)
+            seq.hold(1.0, thigh_elevation=-80.0, hip_flexion=10.0)
+            seq.hold(1.0, thigh_elevation_right=-10.0, hip_flexion_right=105.0).hold(1.0, hip_flexion_right=10.0)
+            seq.hold(1.0, thigh_elevation_right=-30.0, hip_flexion_right=85.0).hold(1.0, hip_flexion_right=10.0)
+            result, _ = seq.run(self.safety())
+            assert [(v.rule, v.side) for v in result.violations] == [("knee_above_hip", "right")], view
+
+    def test_front_view_ignores_foreshortened_thigh_elevation(self):
+        seq = Timeline(position="standing", view="front")
+        seq.hold(1.0, thigh_elevation=-80.0, hip_flexion=10.0)
+        seq.hold(1.0, thigh_elevation_left=20.0, hip_flexion_left=60.0).hold(1.0, thigh_elevation_left=-80.0)
+        result, _ = seq.run(self.safety())
+        assert result.violations == ()
+
     def test_hysteresis_and_minimum_duration_stop_flicker(self):
         seq = Timeline(position="sitting", view="side")
         seq.hold(1.0, thigh_elevation=-10.0)

@@ -10,6 +10,7 @@ from formcheck import counter as rc
 from formcheck import hold as hc
 from formcheck import rules as ru
 from formcheck.cues import CueLimiter
+from formcheck.side_motion import LEFT, RIGHT, UNDECIDED, RunningRange, SideByMotion
 
 FPS = 30.0
 
@@ -228,3 +229,29 @@ class TestCueLimiter:
         assert limiter.allow(0.5, "knee below hip", "stop")
         assert not limiter.allow(1.0, "knee below hip", "stop")
         assert limiter.allow(4.0, "knee below hip", "stop")
+
+
+class TestSideByMotion:
+    def test_running_range_forgets_what_left_the_window(self):
+        rng = RunningRange(1.0)
+        assert math.isnan(rng.update(0.0, math.nan))
+        assert rng.update(0.0, 5.0) == 0.0
+        assert rng.update(0.5, 2.0) == 3.0
+        assert rng.update(0.9, math.nan) == 3.0  # a missing reading changes nothing
+        assert rng.update(1.2, 3.0) == 1.0  # the 5 at 0 s has left the window
+
+    def test_the_still_side_is_picked_once_the_other_has_moved_enough(self):
+        side = SideByMotion(2.0, 0.02, sign=-1.0)  # the stiller side works (the standing foot)
+        codes = []
+        for k in range(120):
+            t = k / FPS
+            swing = 0.05 * math.sin(math.pi * t) ** 2 if t > 1.0 else 0.0
+            codes.append(side.update(t, 0.1 - swing, 0.1 + 0.002 * (k % 2)))
+        assert codes[:30] == [UNDECIDED] * 30  # both feet still: no decision
+        assert codes[-1] == RIGHT and LEFT not in codes
+        mirrored = SideByMotion(2.0, 0.02, sign=1.0)  # the side that moves more works
+        assert [mirrored.update(k / FPS, 0.0, 0.1 * (k % 3)) for k in range(10)][-1] == RIGHT
+
+    def test_no_reading_on_one_side_is_undecided(self):
+        side = SideByMotion(2.0, 0.02, sign=-1.0)
+        assert {side.update(k / FPS, 0.1 * (k % 2), math.nan) for k in range(60)} == {UNDECIDED}

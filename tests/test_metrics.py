@@ -439,6 +439,51 @@ def test_floor_is_causal():
     assert not np.allclose(a.column("pelvis_height")[0][20:], b.column("pelvis_height")[0][20:])
 
 
+def _hip_above_floor_m(posture: Posture) -> float:
+    points = place(body_points(posture), **turned(0.0))
+    feet = [INDEX[f"{side}_{part}"] for side in ("left", "right") for part in ("heel", "foot_index", "ankle")]
+    return float((points[INDEX["left_hip"], 1] + points[INDEX["right_hip"], 1]) / 2 - points[feet, 1].min())
+
+
+def test_pelvis_depth_is_the_lowering_below_the_standing_level_in_any_view():
+    stand, squat = Posture(), Posture(hip_flexion=(60.0, 60.0), knee_flexion=(70.0, 70.0))
+    lowered = (_hip_above_floor_m(stand) - _hip_above_floor_m(squat)) / LEG_M
+    for yaw in (0.0, 90.0):
+        frames = [pose_frame(p, turned(yaw), floor_y_px=650.0) for p in [stand] * 30 + [squat] * 150 + [stand] * 30]
+        for with_world in (True, False):
+            depth = compute_metrics(make_track(frames, with_world=with_world)).column("pelvis_depth")[0]
+            assert depth[:30] == pytest.approx(np.zeros(30), abs=1e-9)
+            assert depth[30] == pytest.approx(lowered, rel=0.01)
+            # held at depth for 5 s, the standing level sinks slowly: most of the depth is still there
+            assert 0.8 * lowered < depth[179] < depth[30]
+            assert depth[185:] == pytest.approx(np.zeros(25), abs=1e-9)
+
+
+def test_pelvis_depth_ignores_a_one_frame_glitch_upward():
+    stand = pose_frame(Posture(), turned(0.0), px_per_m=300.0)
+    frames = []
+    for i in range(60):
+        landmarks = stand[0].copy()
+        if i == 20:  # the hips detected 0.3 m too high for one frame
+            for name in ("left_hip", "right_hip"):
+                landmarks[INDEX[name], 1] -= 0.3 * 300.0 / 720
+        frames.append((landmarks, stand[1]))
+    depth = compute_metrics(make_track(frames)).column("pelvis_depth")[0]
+    assert np.nanmax(depth[21:]) < 0.5 / 30 + 1e-9  # the level rose by one frame's worth at most
+
+
+def test_fppa_is_not_measured_once_the_thigh_points_at_the_camera():
+    track = make_track([
+        pose_frame(Posture(hip_flexion=(30.0, 30.0), knee_flexion=(40.0, 40.0), knee_valgus=(10.0, 10.0)), turned(0.0)),
+        pose_frame(Posture(hip_flexion=(80.0, 80.0), knee_flexion=(100.0, 100.0)), turned(0.0)),  # deep: knee at hip level
+    ], with_world=False)
+    table = compute_metrics(track)
+    for side in ("left", "right"):
+        values, confidence = table.column(f"knee_fppa_{side}")
+        assert np.isfinite(values[0]) and values[0] > 5.0
+        assert np.isnan(values[1]) and confidence[1] == 0.0
+
+
 # ----------------------------------------------------------------------------------------------
 # Visibility, confidence and gaps
 

@@ -204,8 +204,10 @@ def seated_front(**kw) -> Timeline:
     )
 
 
-BUTTERFLY = dict(knee_flexion=120.0, knee_separation=2.5, ankle_separation=0.4)
-LEGS_OUT = dict(knee_flexion=10.0, knee_separation=1.0, ankle_separation=1.2)
+# soles together, knees let down (front view at hip height: thighs near level, knees 4.6 hip widths apart)
+BUTTERFLY = dict(knee_flexion=120.0, knee_separation=4.6, ankle_separation=0.4, thigh_elevation=8.0)
+KNEES_UP = dict(knee_flexion=120.0, knee_separation=3.6, ankle_separation=0.4, thigh_elevation=35.0)
+LEGS_OUT = dict(knee_flexion=10.0, knee_separation=1.0, ankle_separation=1.2, thigh_elevation=-5.0)
 
 
 @exercise("groin_stretch")
@@ -218,13 +220,25 @@ def test_groin_stretch_good():
 @exercise("groin_stretch")
 def test_groin_stretch_leaning():
     seq = seated_front().hold(8.0, **BUTTERFLY).hold(3.0, trunk_lateral_lean=-15.0)
-    seq.hold(8.0, trunk_lateral_lean=0.0).hold(3.0, hip_flexion=118.0).hold(15.0, hip_flexion=80.0)
+    # folding forward over the feet: the hips bend past the spec's 150 degrees
+    seq.hold(8.0, trunk_lateral_lean=0.0).hold(3.0, hip_flexion=155.0).hold(15.0, hip_flexion=80.0)
     seq.hold(4.0, **LEGS_OUT)
     result = run(seq, "groin_stretch")
     assert faults(result) == Counter(
         {("trunk_lean", None): 1, ("knee_above_hip", "left"): 1, ("knee_above_hip", "right"): 1}
     )
     assert [h.met for h in result.holds] == [True]
+
+
+@exercise("groin_stretch")
+def test_groin_stretch_times_only_the_knees_let_down():
+    # sitting with the soles together but the knees still up is not the stretch; neither is it a safety fault
+    seq = seated_front(noise=0.5).hold(10.0, hip_flexion=130.0, **KNEES_UP).hold(20.0, hip_flexion=110.0, **BUTTERFLY)
+    seq.hold(10.0, hip_flexion=130.0, **KNEES_UP).hold(4.0, hip_flexion=80.0, **LEGS_OUT)
+    result = run(seq, "groin_stretch")
+    [hold] = result.holds
+    assert hold.start_s == pytest.approx(11.0, abs=0.2) and hold.end_s == pytest.approx(31.0, abs=0.2)
+    assert result.violations == ()
 
 
 # ------------------------------------------------------------------------------------------- strength
@@ -321,11 +335,11 @@ def test_clamshell_rolling_back_and_feet_apart():
 
 
 def on_step(**kw) -> Timeline:
+    """Standing on a step, pelvis level: the hanging foot beside the step is as high as the standing one."""
     seq = Timeline(position="standing", view="front", **kw)
     return seq.hold(
         1.0,
-        ankle_height_left=0.2,
-        ankle_height_right=0.0,
+        ankle_height=0.1,
         pelvic_drop=0.0,
         knee_flexion=5.0,
         trunk_lateral_lean=0.0,
@@ -334,18 +348,60 @@ def on_step(**kw) -> Timeline:
     )
 
 
+def hip_hikes(seq: Timeline, n: int, standing: str = "left", **during) -> Timeline:
+    """n hip hikes: the hanging side's hip drops 7 degrees and its foot goes down with it, then both come up."""
+    hanging = "right" if standing == "left" else "left"
+    drop = {f"pelvic_drop_{hanging}": (0.0, 7.0), f"ankle_height_{hanging}": (0.1, 0.05)}
+    for _ in range(n):
+        seq.ramp(1.5, **drop)
+        before = seq.current.copy()
+        seq.set(**during)
+        seq.hold(1.0)
+        seq.ramp(1.5, **{k: (b, a) for k, (a, b) in drop.items()})
+        seq.current = before
+        seq.set(**{k: a for k, (a, _) in drop.items()})
+        seq.hold(1.0)
+    return seq
+
+
 @exercise("hip_hike")
 def test_hip_hike_good():
-    result = run(reps(on_step(noise=0.3), 12, "pelvic_drop_right", 0.0, 7.0), "hip_hike")
+    result = run(hip_hikes(on_step(noise=0.3), 12), "hip_hike")
     assert len(result.reps) == 12 and {r.side for r in result.reps} == {"left"}
     assert result.violations == ()
 
 
 @exercise("hip_hike")
+def test_hip_hike_tells_the_standing_leg_by_the_foot_that_stays_still():
+    # the feet are level at rest: only the hanging foot's movement tells which leg stands on the step
+    seq = on_step(noise=0.3)
+    assert run(seq, "hip_hike").side is None  # nothing has moved yet: undecided
+    right = run(hip_hikes(on_step(noise=0.3), 3, standing="right"), "hip_hike")
+    assert [r.side for r in right.reps] == ["right"] * 3
+    left = run(hip_hikes(on_step(noise=0.3), 3, standing="left"), "hip_hike")
+    assert [r.side for r in left.reps] == ["left"] * 3
+
+
+@exercise("hip_hike")
+def test_hip_hike_side_by_motion_is_the_same_frame_by_frame():
+    from formcheck.engine import Engine
+
+    seq = hip_hikes(on_step(noise=0.3), 3, standing="right")
+    names, values, conf, pos, views, t_s = seq.arrays()
+    engine = Engine(load_spec("hip_hike"), names)
+    for i in range(len(t_s)):
+        engine.step(i, t_s[i], values[i], conf[i], pos[i], views[i])
+    streamed = engine.finish()
+    batch = run(seq, "hip_hike")
+    assert [(r.side, r.start_s) for r in streamed.reps] == [(r.side, r.start_s) for r in batch.reps]
+    assert len(batch.reps) == 3
+
+
+@exercise("hip_hike")
 def test_hip_hike_bent_knee_and_leaning():
-    seq = reps(on_step(), 2, "pelvic_drop_right", 0.0, 7.0)
-    reps(seq, 1, "pelvic_drop_right", 0.0, 7.0, knee_flexion_left=25.0)
-    reps(seq, 1, "pelvic_drop_right", 0.0, 7.0, trunk_lateral_lean=12.0)
+    seq = hip_hikes(on_step(), 2)
+    hip_hikes(seq, 1, knee_flexion_left=25.0)
+    hip_hikes(seq, 1, trunk_lateral_lean=12.0)
     result = run(seq, "hip_hike")
     assert len(result.reps) == 4
     assert faults(result) == Counter({("knee_bent", "left"): 1, ("trunk_lean", "left"): 1})
@@ -537,19 +593,31 @@ def test_single_leg_stance_faults():
     assert not hold.met and set(hold.violations) == {"pelvic_drop", "knee_valgus", "trunk_lean", "knee_above_hip"}
 
 
+# Squat depth: the pelvis lowered below the standing level, in leg lengths (0.15 is about 60 deg of knee flexion).
+SQUAT_ON_LEFT = dict(ON_LEFT, ankle_height_left=0.05, ankle_height_right=0.4, pelvis_depth=0.0)
+SQUAT_ON_RIGHT = dict(ON_RIGHT, ankle_height_right=0.05, ankle_height_left=0.4, pelvis_depth=0.0)
+
+
 @exercise("single_leg_squat")
 def test_single_leg_squat_good():
-    seq = standing_front(noise=0.5).hold(1.0, **ON_LEFT)
-    result = run(reps(seq, 8, "knee_flexion_left", 5.0, 55.0), "single_leg_squat")
+    seq = standing_front(noise=0.5).hold(1.0, **SQUAT_ON_LEFT)
+    result = run(reps(seq, 8, "pelvis_depth", 0.0, 0.15), "single_leg_squat")
     assert len(result.reps) == 8 and {r.side for r in result.reps} == {"left"}
     assert result.violations == ()
 
 
 @exercise("single_leg_squat")
+def test_single_leg_squat_shallow_bends_are_partial():
+    seq = standing_front(noise=0.5).hold(1.0, **SQUAT_ON_LEFT)
+    result = run(reps(seq, 3, "pelvis_depth", 0.0, 0.045), "single_leg_squat")
+    assert result.reps == () and result.summary["partial_reps"] == 3
+
+
+@exercise("single_leg_squat")
 def test_single_leg_squat_knee_caves_and_pelvis_drops():
-    seq = reps(standing_front().hold(1.0, **ON_RIGHT), 2, "knee_flexion_right", 5.0, 55.0)
-    reps(seq, 1, "knee_flexion_right", 5.0, 55.0, knee_fppa_right=16.0)
-    reps(seq, 1, "knee_flexion_right", 5.0, 55.0, pelvic_drop_left=8.0)
+    seq = reps(standing_front().hold(1.0, **SQUAT_ON_RIGHT), 2, "pelvis_depth", 0.0, 0.15)
+    reps(seq, 1, "pelvis_depth", 0.0, 0.15, knee_fppa_right=16.0)
+    reps(seq, 1, "pelvis_depth", 0.0, 0.15, pelvic_drop_left=8.0)
     result = run(seq, "single_leg_squat")
     assert len(result.reps) == 4
     assert faults(result) == Counter({("knee_valgus", "right"): 1, ("pelvic_drop", "right"): 1})

@@ -185,6 +185,14 @@ class TestBrokenSpecs:
         text = bridge_text().replace('metric = "knee_flexion_{side}"', 'metric = "knee_flexion_{other}"')
         assert "position.enter[0].metric: 'knee_flexion_{other}' uses {other}" in problem(write(tmp_path, text))
 
+    def test_side_by_motion_needs_a_sided_template(self, tmp_path):
+        data = tomllib.loads((bundled_specs_dir() / "hip_hike.toml").read_text())
+        assert parse_spec(data).side_detect.by == "motion"
+        data["side_detect"]["metric"] = "pelvic_obliquity"
+        data["side_detect"]["positive"] = "left"
+        with pytest.raises(SpecError, match=r"side_detect\.by: 'motion' compares the two sides"):
+            parse_spec(data)
+
     def test_safety_rule_cannot_be_redefined_and_off_needs_a_reason(self, tmp_path):
         text = bridge_text().replace('id = "hip_overextension"', 'id = "knee_above_hip"')
         text = text.replace('reason = "You lie on your back', 'note_ = "')

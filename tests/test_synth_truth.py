@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -182,3 +183,33 @@ def test_read_truth_names_the_file_and_problem(tmp_path):
     other.write_text('{"schema": "something/1"}')
     with pytest.raises(InputError, match="not a formcheck.truth/1 document"):
         read_truth(other)
+
+
+def test_knee_above_hip_truth_is_thigh_above_level_or_hip_flexed_past_the_limit():
+    """The half-kneeling sample: the front hip at about 94 degrees by design is no fault (its spec allows 105);
+    leaning the trunk 26 degrees forward bends it to about 120, which is, though the thigh stays near level."""
+    from formcheck.synth.scripts import CLIPS
+
+    clip = next(c for c in CLIPS if c.name == "hip_flexor_stretch_left_side")
+    sim = simulate(clip, 0)
+    truth = build_truth(sim)
+    kah = [v for v in truth["violations"] if v["rule"] == "knee_above_hip"]
+    lean = [v for v in truth["violations"] if v["rule"] == "trunk_lean"]
+    assert [v["side"] for v in kah] == ["right"] and len(lean) == 1
+    assert abs(kah[0]["start_s"] - lean[0]["start_s"]) < 0.3 and abs(kah[0]["end_s"] - lean[0]["end_s"]) < 0.3
+    assert np.nanmax(true_metrics(sim)["thigh_elevation_right"]) < 15  # the thigh alone would not say so
+    checked = [c for c in truth["rules_checked"] if c["rule"] == "knee_above_hip"]
+    assert {c["or"]["metric"] for c in checked} == {"hip_flexion_left", "hip_flexion_right"}
+    assert {c["or"]["threshold"] for c in checked} == {105.0}
+    assert check_faults(truth) == []
+
+
+def test_truth_only_rewrites_the_truth_files_without_rendering(tmp_path):
+    from formcheck.synth.generate import generate_truths
+
+    [result] = generate_truths(tmp_path, ["safety_watch_knee_lifts_side"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "safety_watch_knee_lifts_side.truth.json"]
+    assert read_truth(result.truth)["violations"] == json.loads(
+        (Path(__file__).resolve().parents[1] / "sample_videos" / result.truth.name).read_text())["violations"]
+    with pytest.raises(InputError, match="no such folder"):
+        generate_truths(tmp_path / "missing", ["safety_watch_knee_lifts_side"])

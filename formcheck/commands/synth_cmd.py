@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from ..synth.generate import frame_count, generate, select_clips
+from ..synth.generate import frame_count, generate, generate_truths, select_clips
 
 
 def _names(only: tuple[str, ...]) -> list[str]:
@@ -29,9 +29,11 @@ def _names(only: tuple[str, ...]) -> list[str]:
               help="Afterwards run the pose model on the clips and add its agreement with the truth to the README.")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Pose model for --verify (default: $FORMCHECK_MODEL or the cached model).")
+@click.option("--truth-only", is_flag=True,
+              help="Rewrite only the truth files (and the README), without rendering: for a changed rule definition.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def command(out_dir: Path, only: tuple[str, ...], seed: int, include_all: bool, list_only: bool, verify: bool,
-            model_path: Path | None, quiet: bool) -> None:
+            model_path: Path | None, quiet: bool, truth_only: bool) -> None:
     """Render the synthetic sample clips: a mannequin doing the program's exercises, some with faults.
 
     Each clip NAME.mp4 gets NAME.track.csv (the exact landmarks) and NAME.truth.json (its reps, holds and
@@ -42,6 +44,12 @@ def command(out_dir: Path, only: tuple[str, ...], seed: int, include_all: bool, 
         for clip in clips:
             kind = "sample" if clip.sample else "extra"
             click.echo(f"{clip.name:40s} {kind:6s} {clip.exercise:36s} {clip.view:5s} {clip.description}")
+        return
+    if truth_only:
+        for result in generate_truths(out_dir, [c.name for c in clips], seed):
+            click.echo(f"{result.truth}")
+            for problem in result.problems:
+                click.echo(f"warning: {problem}", err=True)
         return
     with tqdm(total=frame_count(clips, seed), unit="frame", disable=quiet, desc="rendering") as bar:
         results = generate(out_dir, [c.name for c in clips], seed, on_frame=lambda: bar.update(1))

@@ -89,6 +89,24 @@ def generate(out_dir: str | os.PathLike, names: Iterable[str] = (), seed: int = 
     return results
 
 
+def generate_truths(out_dir: str | os.PathLike, names: Iterable[str] = (), seed: int = 0, *,
+                    include_all: bool = False) -> list[Generated]:
+    """Rewrite only the truth files of the named clips (and the README table), without rendering: the renders
+    and tracks are deterministic in the seed, so this is enough when only a rule's definition changed."""
+    out = Path(out_dir)
+    if not out.is_dir():
+        raise InputError(f"{out}: no such folder (--truth-only rewrites the truth files of existing clips)")
+    results = []
+    for clip in select_clips(names, include_all=include_all):
+        sim = simulate(clip, seed)
+        truth = build_truth(sim)
+        path = write_truth(truth, out / f"{clip.name}.truth.json")
+        results.append(Generated(clip.name, out / f"{clip.name}.mp4", out / f"{clip.name}.track.csv", path,
+                                 len(sim.t_s), tuple(check_faults(truth))))
+    write_readme(out, CLIPS)
+    return results
+
+
 def frame_count(clips: Iterable[Clip], seed: int = 0) -> int:
     """Frames the clips will have (for a progress bar), from their scripts alone."""
     from .simulate import clip_rng

@@ -3,9 +3,10 @@
 Violations are computed from the exact 3D body, not from any picture, by the definitions the checkers use:
 the exercise spec's rules (metric, operator, threshold, minimum duration, views) and its knee_above_hip safety
 settings. Angles are anatomical (3D), e.g. knee flexion is the true bend even when a front view foreshortens it.
-knee_above_hip is the knee truly above the hip: 3D thigh elevation > the spec's ``threshold_deg`` in every view
-(the engine's front-view proxy, hip flexion past ``hip_flexion_deg``, is its own approximation). Only the
-contract's rule ids are covered (``TRUTH_RULES``); the file lists what it checked.
+knee_above_hip follows the engine's definition on the exact 3D body, in every view: the thigh above horizontal
+(3D thigh elevation > the spec's ``threshold_deg``) OR the hip flexed past ``hip_flexion_deg``; its ``rules_checked``
+entry names the second measure under ``or``. Only the contract's rule ids are covered (``TRUTH_RULES``); the file
+lists what it checked.
 
 Schema ``formcheck.truth/1``::
 
@@ -154,9 +155,10 @@ def _rule_checks(spec: ExerciseSpec, sim: Simulation) -> list[dict]:
                                min_duration_s=rule.min_duration_s, side=side))
     kah = spec.safety.knee_above_hip
     if kah.enabled and clip.position in kah.positions:
-        for leg in SIDES:  # the knee really above the hip, whatever the camera sees
+        for leg in SIDES:  # thigh above horizontal or hip flexion past the limit, whatever the camera sees
             checks.append(dict(rule="knee_above_hip", metric=f"thigh_elevation_{leg}", op=">", abs=False,
-                               threshold=kah.threshold_deg, min_duration_s=kah.min_duration_s, side=leg))
+                               threshold=kah.threshold_deg, min_duration_s=kah.min_duration_s, side=leg,
+                               alternative=dict(metric=f"hip_flexion_{leg}", op=">", threshold=kah.hip_flexion_deg)))
     return checks
 
 
@@ -172,14 +174,21 @@ def find_violations(sim: Simulation, spec: ExerciseSpec) -> tuple[list[dict], li
         values = metrics[check["metric"]]
         signal = np.abs(values) if check["abs"] else values
         active = signal > check["threshold"] if check["op"] == ">" else signal < check["threshold"]
-        checked.append({k: check[k] for k in ("rule", "metric", "op", "abs", "threshold", "min_duration_s")})
+        entry = {k: check[k] for k in ("rule", "metric", "op", "abs", "threshold", "min_duration_s")}
+        alt = check.get("alternative")
+        if alt is not None:  # an OR of two "greater than" checks: the signal is the larger margin, in the first's units
+            other = metrics[alt["metric"]]
+            active = active | (other > alt["threshold"])
+            signal = np.fmax(signal, other - alt["threshold"] + check["threshold"])
+            entry["or"] = dict(alt)
+        checked.append(entry)
         for a, b in windows(t, active, check["min_duration_s"]):
             part = signal[a : b + 1]
             peak = float(part.max() if check["op"] == ">" else part.min())
             found.append(dict(rule=check["rule"], start_s=_r(t[a]), end_s=_r(t[b] + step), side=check["side"],
                               metric=check["metric"], peak=round(peak, 2)))
     found.sort(key=lambda v: (v["start_s"], v["rule"]))
-    unique = {tuple(sorted(c.items())): c for c in checked}
+    unique = {json.dumps(c, sort_keys=True): c for c in checked}
     return found, list(unique.values())
 
 

@@ -238,7 +238,8 @@ CLIPS: tuple[Clip, ...] = (
     Clip("hip_flexor_stretch_left_side", "hip_flexor_stretch", "left", "side", "kneeling",
          Camera(yaw_deg=90.0, distance_m=3.0, height_m=0.85, target=(0.0, 0.55, 0.15)), hip_flexor_stretch,
          "Half-kneeling on the left knee, seen from the left: two holds with the hips shifted forward; in the "
-         "second the trunk pitches forward 26 degrees for about 2 s.", faults=("trunk_lean",),
+         "second the trunk pitches forward 26 degrees for about 2 s, which bends the front hip to about 120 degrees.",
+         faults=("trunk_lean", "knee_above_hip"),
          fix_pose=FrontFootPlanted("left"), noise=FLOOR_NOISE),
     Clip("bridge_side", "bridge", None, "side", "supine", FLOOR_CAMERA, bridge,
          "Five bridges seen from the right side; the third stops half way (a partial rep).",
