@@ -16,6 +16,9 @@ Conventions (geometry.py has the vector conventions):
   between. Without world landmarks the image angle is used everywhere (then these are correct
   in side view only). Front-view metrics (hip abduction, FPPA, pelvic obliquity, lateral lean,
   separations) are image angles: meaningful in front view only.
+  FPPA is not measured while the thigh points at the camera (its image shorter than
+  ``FPPA_MIN_THIGH_PER_SHANK`` image shanks: deep squats and landings, the knee near hip level), where
+  the angle between the projections is undefined.
 - "Image-relative" metrics (thigh elevation, trunk inclination and tilt, pelvic obliquity, heights)
   assume a level camera: the image vertical is the direction of gravity. The others are
   body-relative and do not change when the image is rotated.

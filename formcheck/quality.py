@@ -5,7 +5,10 @@ few frames, or squash an out-of-frame body into the picture. Three causal checks
 
 1. Leg swap repair: when the left and right leg chains (hip, knee, ankle, heel, foot) of a frame fit
    the (repaired) frames of the last 0.3 s much better exchanged, they are exchanged back, as a unit, in
-   the image and world landmarks; a repair lasts at most 1 s. This is the only change that moves a position.
+   the image and world landmarks; a repair lasts at most 1 s. Reference frames in which MediaPipe's legs
+   flicker into a crossing (far closer together than in the frame judged, and in or out of it faster
+   than a leg moves) fit either labelling and are left out of the comparison.
+   This is the only change that moves a position.
 2. Bone lengths: each bone (trunk side, thigh, shank, upper arm, forearm) is compared with its own
    running median length; when it is wildly off, the landmarks at its far end get visibility 0 (when
    two bones meeting at a joint are both off, only that joint).
@@ -112,6 +115,12 @@ class CleaningSettings:
         swap_window_s: a frame is compared with the repaired frames of this last stretch of time (not the
             previous frame alone, so that a swap MediaPipe drifts into slowly cannot become the reference) ...
         swap_max_gap_s: ... or at least with the previous frame with a pose, when it is no older than this.
+        swap_min_reference_spread: a reference frame whose leg spread (RMS distance between the left and
+            right leg landmarks) is below this fraction of the judged frame's is ambiguous (the legs
+            crossing) ...
+        swap_flicker_torso_per_s: ... and is left out when its spread changed faster than this from the
+            previous pose frame or to the next one (MediaPipe flickering, not legs moving through each
+            other): it fits both labellings alike and would only dilute the comparison.
         max_swap_s: longest run of repaired frames; then MediaPipe's labels are trusted again.
         bone_min_ratio, bone_max_ratio: plausible bone length as a fraction of its running median.
         bone_reference_band: the running median itself is held within this band around the typical
@@ -128,6 +137,8 @@ class CleaningSettings:
     min_swap_gain_torso: float = 0.1
     swap_window_s: float = 0.3
     swap_max_gap_s: float = 0.5
+    swap_min_reference_spread: float = 0.5
+    swap_flicker_torso_per_s: float = 12.0
     max_swap_s: float = 1.0
     bone_min_ratio: float = 0.5
     bone_max_ratio: float = 1.6
@@ -143,6 +154,7 @@ class CleaningSettings:
             "swap_cost_ratio": self.swap_cost_ratio,
             "swap_window_s": self.swap_window_s,
             "swap_max_gap_s": self.swap_max_gap_s,
+            "swap_flicker_torso_per_s": self.swap_flicker_torso_per_s,
             "max_swap_s": self.max_swap_s,
             "bone_min_ratio": self.bone_min_ratio,
             "max_speed_torso_per_s": self.max_speed_torso_per_s,
@@ -152,8 +164,8 @@ class CleaningSettings:
         for name, value in positive.items():
             if not value > 0:
                 raise ValueError(f"{name} must be > 0, got {value}")
-        if self.min_swap_gain_torso < 0 or self.min_jump_torso < 0:
-            raise ValueError("min_swap_gain_torso and min_jump_torso must be >= 0")
+        if self.min_swap_gain_torso < 0 or self.min_jump_torso < 0 or self.swap_min_reference_spread < 0:
+            raise ValueError("min_swap_gain_torso, min_jump_torso and swap_min_reference_spread must be >= 0")
         if not self.bone_min_ratio < 1 < self.bone_max_ratio:
             raise ValueError(
                 f"bone ratios must satisfy bone_min_ratio < 1 < bone_max_ratio, got {self.bone_min_ratio}, "
@@ -287,18 +299,45 @@ def _leg_fit_costs(current: np.ndarray, reference: np.ndarray) -> tuple[np.ndarr
     return kept, exchanged
 
 
-def _should_exchange(
-    kept: np.ndarray, exchanged: np.ndarray, reference_exchanged: np.ndarray, torso_px: float,
+def _leg_spread(points: np.ndarray) -> np.ndarray:
+    """(...,) RMS distance between the left and right leg landmarks of points (..., 33, 2)."""
+    diff = points[..., LEFT_LEG, :] - points[..., RIGHT_LEG, :]
+    return np.sqrt(np.mean(np.sum(diff * diff, axis=-1), axis=-1))
+
+
+def _flickers(fastest_rate: np.ndarray, torso_px: np.ndarray, settings: CleaningSettings) -> np.ndarray:
+    """Frames whose leg spread changed faster than a leg moves, in or out of them (px/s; torso px)."""
+    with np.errstate(invalid="ignore"):
+        return fastest_rate > settings.swap_flicker_torso_per_s * torso_px
+
+
+def _unambiguous(
+    reference_spread: np.ndarray, reference_flicker: np.ndarray, spread: np.ndarray | float,
     settings: CleaningSettings,
+) -> np.ndarray:
+    """Which reference frames can tell the labellings of a frame apart: all but MediaPipe's flicker
+    into a crossing (`reference_flicker`: spread changing faster than a leg moves) with the legs far
+    closer together than in the frame judged."""
+    with np.errstate(invalid="ignore"):
+        crossing = reference_spread < settings.swap_min_reference_spread * spread
+    return ~(crossing & reference_flicker)
+
+
+def _should_exchange(
+    kept: np.ndarray, exchanged: np.ndarray, reference_exchanged: np.ndarray, usable: np.ndarray,
+    torso_px: float, settings: CleaningSettings,
 ) -> bool:
     """The swap rule, against the repaired reference frames (oldest first).
 
     `kept` and `exchanged` are the raw costs against each raw reference frame; a reference frame that
-    was itself repaired (`reference_exchanged`) swaps the two. Exchange when, on average, the exchanged
-    labelling fits much better, by a margin larger than jitter.
+    was itself repaired (`reference_exchanged`) swaps the two. Only `usable` (unambiguous) reference
+    frames count. Exchange when, on average, the exchanged labelling fits much better, by a margin
+    larger than jitter.
     """
-    same = np.mean(np.where(reference_exchanged, exchanged, kept))
-    other = np.mean(np.where(reference_exchanged, kept, exchanged))
+    if not np.any(usable):
+        return False
+    same = np.mean(np.where(reference_exchanged, exchanged, kept)[usable])
+    other = np.mean(np.where(reference_exchanged, kept, exchanged)[usable])
     if not (np.isfinite(same) and np.isfinite(other) and np.isfinite(torso_px)):
         return False
     gain_rms = np.sqrt(max(same - other, 0.0) / (2 * len(LEFT_LEG)))
@@ -509,17 +548,30 @@ def _repair_swaps(
     if counts.max() == 0:
         return swapped
     width = int(counts.max())
-    # Raw costs of pose frame j against pose frame j - lag, for every lag in use.
+    # Raw costs of pose frame j against pose frame j - lag, for every lag in use, and which of
+    # those reference frames are unambiguous for frame j.
     kept = np.full((m, width + 1), np.nan)
     exchanged = np.full((m, width + 1), np.nan)
+    usable = np.zeros((m, width + 1), dtype=bool)
+    spread = _leg_spread(xy_px[posed])
+    rate_in = np.zeros(m)
+    with np.errstate(invalid="ignore"):
+        rate_in[1:] = np.abs(spread[1:] - spread[:-1]) / (times[1:] - times[:-1])
+    # A reference frame flickers when its spread changed fast from its predecessor or to its successor
+    # (which is never later than the frame judged).
+    fastest = np.concatenate([np.fmax(rate_in[:-1], rate_in[1:]), rate_in[-1:]])
+    flicker = _flickers(fastest, torso_px[posed], settings)
     for lag in range(1, width + 1):
         kept[lag:, lag], exchanged[lag:, lag] = _leg_fit_costs(xy_px[posed[lag:]], xy_px[posed[:-lag]])
+        usable[lag:, lag] = _unambiguous(spread[:-lag], flicker[:-lag], spread[lag:], settings)
     # A quick look, with a margin, assuming no reference frame was repaired.
     used = np.arange(width + 1)[None, :] <= counts[:, None]
     used[:, 0] = False
+    used &= usable
+    n_used = np.count_nonzero(used, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        same = np.sum(np.where(used, kept, 0.0), axis=1) / counts
-        other = np.sum(np.where(used, exchanged, 0.0), axis=1) / counts
+        same = np.sum(np.where(used, kept, 0.0), axis=1) / n_used
+        other = np.sum(np.where(used, exchanged, 0.0), axis=1) / n_used
         gain_rms = np.sqrt(np.maximum(same - other, 0.0) / (2 * len(LEFT_LEG)))
         maybe = (other < 1.01 * settings.swap_cost_ratio * same) & (
             gain_rms > 0.99 * settings.min_swap_gain_torso * torso_px[posed]
@@ -532,7 +584,8 @@ def _repair_swaps(
         if counts[j] and (maybe[j] or last_swapped >= j - counts[j]):
             order = np.arange(counts[j], 0, -1)  # lags of the reference frames, oldest first
             wants = _should_exchange(
-                kept[j, order], exchanged[j, order], posed_swapped[j - order], float(torso_px[posed[j]]), settings
+                kept[j, order], exchanged[j, order], posed_swapped[j - order], usable[j, order],
+                float(torso_px[posed[j]]), settings,
             )
         posed_swapped[j] = run.allow(float(times[j]), wants)
         if posed_swapped[j]:
@@ -594,6 +647,9 @@ class TrackCleaner:
         self._recent_t_s: list[float] = []
         self._recent_xy: list[np.ndarray] = []
         self._recent_exchanged: list[bool] = []
+        self._recent_torso_px: list[float] = []
+        self._recent_spread: list[float] = []
+        self._recent_rate_in: list[float] = []  # how fast the spread changed into each frame, px/s
         self._repair_run = _RepairRun(self.settings)
         self._last_t_s = -np.inf
 
@@ -628,16 +684,24 @@ class TrackCleaner:
 
     def _judge_swap(self, t_s: float, xy_px: np.ndarray, torso_px: float) -> bool:
         count = _reference_count(t_s, np.array(self._recent_t_s), self.settings)
+        spread = float(_leg_spread(xy_px[None])[0])
+        rate_in = 0.0
+        if self._recent_t_s:
+            rate_in = float(np.abs(spread - self._recent_spread[-1]) / (t_s - self._recent_t_s[-1]))
         wants = False
         if count:
             kept, exchanged = _leg_fit_costs(xy_px[None], np.stack(self._recent_xy[-count:]))
+            rates = np.array([*self._recent_rate_in[-count:], rate_in])
+            flicker = _flickers(np.fmax(rates[:-1], rates[1:]), np.array(self._recent_torso_px[-count:]), self.settings)
+            usable = _unambiguous(np.array(self._recent_spread[-count:]), flicker, spread, self.settings)
             wants = _should_exchange(
-                kept, exchanged, np.array(self._recent_exchanged[-count:]), torso_px, self.settings
+                kept, exchanged, np.array(self._recent_exchanged[-count:]), usable, torso_px, self.settings
             )
         swapped = self._repair_run.allow(t_s, wants)
-        self._recent_t_s.append(t_s)
-        self._recent_xy.append(xy_px)
-        self._recent_exchanged.append(swapped)
-        if len(self._recent_t_s) > MAX_SWAP_REFERENCES:
-            del self._recent_t_s[0], self._recent_xy[0], self._recent_exchanged[0]
+        recent = (self._recent_t_s, self._recent_xy, self._recent_exchanged, self._recent_torso_px,
+                  self._recent_spread, self._recent_rate_in)
+        for values, value in zip(recent, (t_s, xy_px, swapped, torso_px, spread, rate_in)):
+            values.append(value)
+            if len(values) > MAX_SWAP_REFERENCES:
+                del values[0]
         return swapped

@@ -11,7 +11,7 @@ import pytest
 
 from formcheck import context as cx
 from formcheck.landmarks import INDEX, NUM_LANDMARKS
-from formcheck.metrics import compute_metrics
+from formcheck.metrics import MetricTable, compute_metrics
 from formcheck.track import PoseTrack
 from test_metrics import (
     PRONE_HEAD_LEFT,
@@ -175,6 +175,42 @@ def test_bridge_is_supine(head):
     placement = {"up": (sign * np.cos(a), -np.sin(a), 0.0), "anterior": (sign * np.sin(a), np.cos(a), 0.0)}
     posture = Posture(knee_flexion=(90.0, 90.0))
     assert contexts(pose_track(posture, placement, n=HOLD_FRAMES, with_world=False))[1] == "supine"
+
+
+def test_butterfly_sitting_seen_from_the_front_is_sitting(samples_dir):
+    # the feet in front of the pelvis look lower by perspective: the pelvis reads 0.3 leg lengths above them
+    from formcheck.track_io import read_track
+
+    track = read_track(samples_dir / "groin_stretch_front.track.csv")
+    table = compute_metrics(track)
+    assert np.nanmin(table.column("pelvis_height")[0]) > cx.ContextSettings().floor_sitting_max_pelvis_height
+    codes = cx.detect_position(track, table)
+    assert {cx.POSITIONS[c] for c in codes[HOLD_FRAMES:]} == {"sitting"}
+
+
+def _rows(**columns: float) -> MetricTable:
+    names = tuple(columns)
+    values = np.array([[columns[n] for n in names]] * 3, dtype=float)
+    return MetricTable(names, values, np.ones_like(values))
+
+
+@pytest.mark.parametrize(
+    ("knees", "ankles", "thigh", "expected"),
+    [
+        (4.5, 0.7, 10.0, "sitting"),  # butterfly: soles together, knees out, thighs near level
+        (2.2, 1.4, -10.0, "standing"),  # deep squat at the same pelvis height: feet apart
+        (3.0, 1.8, -5.0, "standing"),  # wide sumo squat
+        (3.5, 0.6, -80.0, "standing"),  # tree pose: one thigh hangs down
+    ],
+)
+def test_folded_legs_on_the_floor_against_squats(knees, ankles, thigh, expected):
+    table = _rows(
+        body_yaw=0.0, trunk_inclination=8.0, trunk_tilt=0.0, facing=0.0, shoulder_height=0.9, pelvis_height=0.3,
+        pelvic_obliquity=0.0, knee_height_left=0.4, knee_height_right=0.4, thigh_elevation_left=thigh,
+        thigh_elevation_right=10.0, shank_inclination_left=50.0, shank_inclination_right=50.0,
+        knee_separation=knees, ankle_separation=ankles,
+    )
+    assert {cx.POSITIONS[c] for c in cx.raw_positions(table)} == {expected}
 
 
 def test_position_changes_only_after_holding():

@@ -191,6 +191,37 @@ def test_a_wrong_repair_ends_within_max_swap_s(window_s):
     assert wrong and max(wrong) < limit
 
 
+def _slide_legs(clean: PoseTrack, slide: dict[int, float]) -> PoseTrack:
+    """In frame i the leg chains slide slide[i] of the way to each other (0.5: crossed, 1: swapped)."""
+    landmarks, world = clean.landmarks.copy(), clean.world.copy()
+    for array in (landmarks, world):
+        for i, w in slide.items():
+            left, right = array[i, list(LEFT_LEG)].copy(), array[i, list(RIGHT_LEG)].copy()
+            array[i, list(LEFT_LEG)] = (1 - w) * left + w * right
+            array[i, list(RIGHT_LEG)] = (1 - w) * right + w * left
+    return with_changes(clean, landmarks, world)
+
+
+def test_flicker_through_crossed_legs_does_not_make_mediapipes_swap_the_reference():
+    """safety_watch_knee_lifts_side through MediaPipe: the legs flicker between right, swapped and crossed
+    for a few frames, stay swapped (squeezed a little) for 11, then MediaPipe's labels are right again.
+    The crossed frames fit both labellings and must not hide the swap: it is repaired, and the frames
+    after it are left alone (before, the swap became the reference and the right frames were flipped)."""
+    clean = make_track(_LUNGE, n=150)
+    crossed, swapped = 0.6, 0.8
+    held = range(68, 79)
+    track = _slide_legs(clean, {60: crossed, 61: swapped, 62: crossed, 63: swapped, 65: crossed, 66: 1 - crossed,
+                                **{i: swapped for i in held}})
+    repaired = clean_track(track)
+    for i in held:
+        np.testing.assert_array_equal(repaired.landmarks[i, list(LEFT_LEG)], track.landmarks[i, list(RIGHT_LEG)])
+    np.testing.assert_array_equal(repaired.landmarks[79:], clean.landmarks[79:])
+    cleaner = TrackCleaner(track.image_size)
+    for i in range(len(track)):
+        landmarks, _ = cleaner.update(float(track.t_s[i]), track.landmarks[i], track.world[i])
+        np.testing.assert_array_equal(landmarks, repaired.landmarks[i])
+
+
 def test_overlapping_legs_in_side_view_are_never_swapped():
     track = make_track(_SIDE, n=300, noise_px=3.0, seed=3)
     assert clean_track(track).meta["quality"]["leg_swaps_repaired"] == 0
