@@ -32,7 +32,6 @@ KNOWN_VIDEO_GAPS = {
     "hip_hike_right_step_front": _HIP_HIKE,
     "single_leg_squat_left_pelvis_trunk_front": "the 10 deg pelvic drop reads 4-6 deg from MediaPipe's hip "
                                                 "landmarks (about half), under the 5 deg threshold but briefly",
-    "safety_watch_knee_lifts_side": "a 0.4 s knee-above-hip on the far (left) leg while the right knee is up",
     "single_leg_stance_right_faults_front": "the 10 deg pelvic drop is not seen by MediaPipe: its hip line moves "
                                             "under 2 deg (image and world landmarks alike)",
 }
