@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import cv2
+import pytest
 
 from formcheck.live import LiveRequest, run_live
 from formcheck.live.capture import Capture, open_capture, CameraTarget
@@ -120,3 +121,25 @@ def test_camera_vanishing_mid_session_keeps_the_results(tmp_path):
     assert outcome.report_path.is_file()
     assert 0 < outcome.report["frames"] <= 60
     assert outcome.stats.camera_failures == 1
+
+
+def test_single_leg_stance_gets_a_big_timer_and_tones_at_lift_off_target_and_touch_down(tmp_path, monkeypatch):
+    """The clinical stance timer runs live: its count-up timer is on the panel, and each stance has its tones."""
+    from formcheck.live import session as live_session
+
+    timers: list[float | None] = []
+    annotate = live_session.FrameAnnotator.annotation
+
+    def spy(self, status, values_row, **kwargs):
+        timers.append(kwargs.get("big_timer_s"))
+        return annotate(self, status, values_row, **kwargs)
+
+    monkeypatch.setattr(live_session.FrameAnnotator, "annotation", spy)
+    outcome, commands = _session(tmp_path, "single_leg_stance_left_holds_front", "single_leg_stance")
+    truth = json.loads((SAMPLES / "single_leg_stance_left_holds_front.truth.json").read_text())
+    shown = [t for t in timers if t is not None]
+    assert shown and max(shown) == pytest.approx(max(h["duration_s"] for h in truth["holds"]), abs=0.6)
+    tones = [Path(c[1]).stem for c in commands if c[0] == "player"]
+    assert tones.count("hold_start") >= len(truth["holds"])  # a tone at each lift-off
+    assert tones.count("rep") >= len(truth["holds"])  # ...and at each touch-down
+    assert len(outcome.report["holds"]) == len(truth["holds"])

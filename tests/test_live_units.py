@@ -13,7 +13,7 @@ import pytest
 from formcheck.engine_types import Event
 from formcheck.live import keys as k
 from formcheck.live.capture import ENDED, LOST, Capture, CameraTarget, LatestSlot
-from formcheck.live.screen import BIG, MEDIUM, Banner, Screen
+from formcheck.live.screen import BIG, HUGE, MEDIUM, Banner, Screen
 from formcheck.live.setup import EXERCISE, POSITION, SETUP, SetupGuide, body_extent, parts_out_of_frame
 from formcheck.live.sound import TONES, SoundBoard, tone_wav
 from formcheck.landmarks import INDEX
@@ -333,3 +333,17 @@ def test_chunked_rows_spill_to_disk_and_read_back_exactly():
     rows.append(data[0])  # appending goes on after reading
     assert len(rows) == 12 and rows.array()[-1].tolist() == data[0].tolist()
     rows.close()
+
+
+def test_balance_timer_is_the_largest_text_and_turns_green_at_the_target():
+    height, width = 480, 640
+    screen = Screen((width, height))
+    panel = Panel(exercise="single_leg_stance", side="left", hold_target_s=30.0, big_timer_s=31.2)
+    parts = FrameAnnotation(red_segments=(), labels=(), panel=panel)
+    canvas = screen.compose(np.zeros((height, width, 3), np.uint8), _standing(), parts, None)
+    timer = [d for d in screen.drawn if d.text == "31.2 s"]
+    assert timer and timer[0].height_px >= 0.8 * HUGE * height
+    assert all(d.height_px <= timer[0].height_px for d in screen.drawn)
+    strip = canvas[:, width:]
+    green = (strip[:, :, 1] > 180) & (strip[:, :, 2] < 120) & (strip[:, :, 0] < 120)
+    assert green.sum() > 500  # the timer (and its full progress bar) in green

@@ -17,7 +17,7 @@ from ..annotate import FrameAnnotation
 from ..overlay import Annotator, Panel
 
 FONT = cv2.FONT_HERSHEY_DUPLEX
-BIG, MEDIUM, SMALL = 0.09, 0.06, 0.04  # text heights as fractions of the frame height
+HUGE, BIG, MEDIUM, SMALL = 0.16, 0.09, 0.06, 0.04  # text heights as fractions of the frame height
 STRIP_WIDTH = 0.85  # the status strip's width as a fraction of the frame height
 WHITE = (255, 255, 255)
 GREY = (175, 175, 175)
@@ -149,7 +149,13 @@ class Screen:
         if panel.reps is not None:
             target = f" / {panel.rep_target}" if panel.rep_target else ""
             write(f"reps {panel.reps}{target}", BIG, GREEN)
-        if panel.hold_elapsed_s is not None or (panel.hold_target_s and panel.reps is None):
+        if panel.big_timer_s is not None:  # the balance timer: large, counting up, green at the target
+            target = panel.hold_target_s
+            met = bool(target) and panel.big_timer_s >= target
+            write(f"{panel.big_timer_s:.1f} s", HUGE, GREEN if met else WHITE)
+            if target:
+                y = self._bar(canvas, x, y, max_w, panel.big_timer_s / target, met) + gap
+        elif panel.hold_elapsed_s is not None or (panel.hold_target_s and panel.reps is None):
             elapsed = panel.hold_elapsed_s or 0.0
             target = panel.hold_target_s
             met = bool(target) and elapsed >= target
@@ -169,6 +175,14 @@ class Screen:
         if panel.fps is not None:
             perf = f"{panel.fps:.0f} fps" + (f"  {panel.latency_ms:.0f} ms" if panel.latency_ms is not None else "")
             self._text(canvas, perf, (x, self.height - self.pad), SMALL, GREY, "strip")
+
+    def _bar(self, canvas: np.ndarray, x: int, y: int, width: int, fraction: float, met: bool) -> int:
+        """A progress bar toward a target at (x, y); returns its bottom edge."""
+        bar_h = round(0.045 * self.height)
+        cv2.rectangle(canvas, (x, y), (x + width, y + bar_h), GREY, self.thickness)
+        fill = round(width * min(1.0, max(0.0, fraction)))
+        cv2.rectangle(canvas, (x, y), (x + fill, y + bar_h), GREEN if met else AMBER, -1)
+        return y + bar_h
 
     def _cue(self, canvas: np.ndarray, cue: str, fault: bool) -> None:
         lines, _, _ = self._lines(cue, MEDIUM, self.width - 4 * self.pad)

@@ -23,7 +23,9 @@ import numpy as np
 from ..analyze import REPORT_NAME, VIDEO_NAME, summary_text
 from ..annotate import FrameAnnotator
 from ..errors import InputError
+from ..context import POSITION_CODE
 from ..measures import MeasureOptions
+from ..measures.stance import StanceSettings, StanceTimer
 from ..report import write_report
 from ..specs import ExerciseSpec, resolve_spec
 from . import keys as k
@@ -38,6 +40,9 @@ SIDES = ("auto", "left", "right")
 NO_WINDOW_GIVE_UP_S = 10.0  # without a window nobody can quit: stop retrying a lost camera after this
 FPS_WINDOW = 30
 MAX_REPEAT = 15  # at most half a second of a recorded frame standing in for frames the pipeline dropped
+
+
+STANCE_EXERCISES = ("single_leg_stance",)  # timed by the clinical stance timer
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,8 @@ class LiveSession:
         size = capture.size or (640, 480)
         self.pipeline = LivePipeline(spec, size, side=request.side)
         self.annotator = FrameAnnotator(self.pipeline.engine.plan)
+        # Single-leg stance: the clinical timer (lift-off to touch-down) drives the big count-up timer and its tones.
+        self.stance = StanceTimer(StanceSettings.from_spec(spec)) if spec.id in STANCE_EXERCISES else None
         self.guide = SetupGuide(spec)
         self.screen = Screen(size, mirror=request.mirror)
         self.recorder = Recorder(record_dir, capture.fps, self.screen.size) if record_dir is not None else None
@@ -212,9 +219,16 @@ class LiveSession:
         outcome = self.pipeline.step(frame.seq, t_s, result.detected)
         self._pose_ms.append(result.pose_ms)
         self.sound.on_events(outcome.events)
+        big_timer_s = None
+        if self.stance is not None:
+            stance = self.stance.update(t_s, outcome.values, self.pipeline.names,
+                                        standing=outcome.position == POSITION_CODE["standing"])
+            self.sound.on_events(stance.events)
+            big_timer_s = stance.timer_s if stance.timer_s is not None else 0.0
         banner = self._banner(outcome, frame.image)
         parts = self.annotator.annotation(outcome.status, outcome.values, fps=self.fps,
-                                          latency_ms=self._latest_latency(), note=self._note(outcome))
+                                          latency_ms=self._latest_latency(), note=self._note(outcome),
+                                          big_timer_s=big_timer_s)
         landmarks = outcome.landmarks if outcome.has_pose else None
         self._display(self.screen.compose(frame.image, landmarks, parts, banner), frame)
 

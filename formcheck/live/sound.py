@@ -55,6 +55,9 @@ EVENT_TONES: dict[str, str] = {
     "hold_target_reached": "hold_target_reached",
     "violation_start": "fault",
     "pain_stop": "fault",
+    "stance_start": "hold_start",  # single-leg stance: lift-off
+    "stance_target": "hold_target_reached",
+    "stance_end": "rep",  # touch-down
 }
 SPOKEN_KINDS = ("cue", "violation_start", "pain_stop", "set_done", "hold_target_reached")
 
