@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from .errors import InputError
+from .synth.truth import SCHEMA as TRUTH_SCHEMA, read_truth as read_truth_document
 
 REPORT_SCHEMA = "formcheck.report/1"
-TRUTH_SCHEMA = "formcheck.truth/1"
 DEFAULT_VIOLATION_TOLERANCE_S = 0.5
 DEFAULT_HOLD_TOLERANCE_S = 0.5
 _EPS = 1e-9
@@ -252,9 +252,7 @@ def read_report(path: str | os.PathLike) -> dict:
 def read_truth(path: str | os.PathLike) -> dict:
     """A NAME.truth.json, checked to be ``formcheck.truth/1`` with reps, holds and violations lists."""
     path = Path(path)
-    data = _read_json(path, "truth")
-    if not isinstance(data, dict) or data.get("schema") != TRUTH_SCHEMA:
-        raise InputError(f"{path}: not a {TRUTH_SCHEMA} document")
+    data = read_truth_document(path)
     _check_lists(path, data, ("reps", "holds", "violations"))
     if not isinstance(data.get("exercise"), str):
         raise InputError(f"{path}: truth has no exercise id")

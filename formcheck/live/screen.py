@@ -14,16 +14,11 @@ import cv2
 import numpy as np
 
 from ..annotate import FrameAnnotation
-from ..overlay import Annotator, Panel
+from ..overlay import AMBER, GREEN, GREY, RED, WHITE, Annotator, Panel
 
 FONT = cv2.FONT_HERSHEY_DUPLEX
 HUGE, BIG, MEDIUM, SMALL = 0.16, 0.09, 0.06, 0.04  # text heights as fractions of the frame height
 STRIP_WIDTH = 0.85  # the status strip's width as a fraction of the frame height
-WHITE = (255, 255, 255)
-GREY = (175, 175, 175)
-GREEN = (90, 210, 90)
-AMBER = (0, 180, 255)
-RED = (40, 40, 220)
 STRIP_BG = (38, 34, 30)
 BANNER_BG = (25, 25, 25)
 

@@ -296,14 +296,18 @@ def write_truth(truth: dict, path: str | os.PathLike) -> Path:
 
 
 def read_truth(path: str | os.PathLike) -> dict:
-    """Read a truth document, checking its schema."""
+    """Read a truth document, checking its schema (one-line InputError naming the file otherwise)."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"{path}: no such truth file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a file")
     try:
         data = json.loads(path.read_text())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{path}: not a JSON truth file ({exc.__class__.__name__})") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise InputError(f"{path}: not a {SCHEMA} document")
     return data
