@@ -34,3 +34,9 @@ class CueLimiter:
         self.last_by_message[message] = t_s
         self.spoken += 1
         return True
+
+    def note(self, t_s: float, message: str) -> None:
+        """Record a message spoken without asking (an answer to a key press), so the next cue waits its turn."""
+        self.last_any_s = t_s
+        self.last_by_message[message] = t_s
+        self.spoken += 1

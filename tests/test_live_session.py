@@ -143,3 +143,13 @@ def test_single_leg_stance_gets_a_big_timer_and_tones_at_lift_off_target_and_tou
     assert tones.count("hold_start") >= len(truth["holds"])  # a tone at each lift-off
     assert tones.count("rep") >= len(truth["holds"])  # ...and at each touch-down
     assert len(outcome.report["holds"]) == len(truth["holds"])
+
+
+def test_fault_cues_are_spoken_after_the_set_up_advice(tmp_path):
+    # set-up advice and the engine's cues share one rate limit on one clock (the exercise time): a warning-level
+    # fault after spoken set-up advice must still be said
+    outcome, commands = _session(tmp_path, "single_leg_squat_right_valgus_front", "single_leg_squat", side="right")
+    said = [c[1] for c in commands if c[0] == "tts"]
+    assert outcome.report["violations"]
+    assert said and said[0].startswith("Hold still")
+    assert any("knee over your toes" in text for text in said[1:])

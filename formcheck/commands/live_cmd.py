@@ -11,9 +11,11 @@ from ..live.session import SIDES
 
 
 @click.command("live")
-@click.option("--exercise", "-e", default=None, help="Exercise id (see `formcheck exercises`); default safety_watch.")
-@click.option("--spec", "spec_path", type=click.Path(path_type=Path), default=None,
-              help="Use this exercise spec TOML file instead of a bundled exercise.")
+@click.option("--exercise", "-e", "exercises", multiple=True,
+              help="Exercise id (see `formcheck exercises`); default safety_watch. Give several (-e bridge "
+                   "-e clamshell, or bridge,clamshell) for a program done in turn: `n` moves on.")
+@click.option("--spec", "spec_paths", type=click.Path(path_type=Path), multiple=True,
+              help="Use this exercise spec TOML file instead of a bundled exercise (may be repeated).")
 @click.option("--camera", default="0", show_default=True,
               help="Camera index, stream URL, or a video file played as if it were the camera.")
 @click.option("--side", type=click.Choice(SIDES), default="auto", show_default=True,
@@ -29,18 +31,20 @@ from ..live.session import SIDES
               help="Pose model .task file (default: $FORMCHECK_MODEL, then the cache; see `formcheck model`).")
 @click.option("--max-seconds", type=click.FloatRange(min=0.1), default=None,
               help="End the session after this many seconds.")
-def command(exercise: str | None, spec_path: Path | None, camera: str, side: str, mirror: bool,
+def command(exercises: tuple[str, ...], spec_paths: tuple[Path, ...], camera: str, side: str, mirror: bool,
             record_dir: Path | None, out_dir: Path | None, no_window: bool, voice: bool, model: Path | None,
             max_seconds: float | None) -> None:
     """Check an exercise live: skeleton, angles, faults in red, rep count and hold timer on screen.
 
-    Keys: space pause/resume, n next side, r reset the count, p pain (stop at once), q or Esc quit.
+    Keys: space pause/resume, n next side or exercise, r reset the count, p pain (stop at once), q or Esc quit.
     At the end (or on quit) writes report.json like `formcheck analyze`; with --record also annotated.mp4.
+    A program of several exercises writes OUT/<n>_<exercise>/report.json for each and OUT/session.json.
     """
-    if exercise is not None and spec_path is not None:
+    if exercises and spec_paths:
         raise click.UsageError("give --exercise or --spec, not both")
+    ids = split_exercise_ids(exercises)
     outcome = run_live(LiveRequest(
-        camera=camera, exercise=exercise, spec_path=spec_path, side=side, mirror=mirror, record_dir=record_dir,
+        camera=camera, exercises=ids, spec_paths=tuple(spec_paths), side=side, mirror=mirror, record_dir=record_dir,
         out_dir=out_dir, window=not no_window, voice=voice, model=model, max_seconds=max_seconds,
     ))
     click.echo(outcome.summary)
@@ -48,3 +52,11 @@ def command(exercise: str | None, spec_path: Path | None, camera: str, side: str
     click.echo(f"Live: {stats.frames_displayed} frames shown at {stats.displayed_fps:.1f} fps, "
                f"latency median {stats.latency_ms_median} ms, p95 {stats.latency_ms_p95} ms"
                + (f"; video: {outcome.video_path}" if outcome.video_path else "") + f" (ended: {outcome.ended_by}).")
+
+
+def split_exercise_ids(values: tuple[str, ...]) -> tuple[str, ...]:
+    """`-e bridge -e clamshell` and `-e bridge,clamshell` both give ("bridge", "clamshell"), in order."""
+    ids = tuple(part.strip() for value in values for part in value.split(","))
+    if any(not part for part in ids):
+        raise click.BadParameter(f"empty exercise id in {', '.join(values)!r}", param_hint="--exercise")
+    return ids

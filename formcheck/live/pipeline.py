@@ -214,10 +214,10 @@ class LivePipeline:
         self._close_segment(ended_by)
         self.segments.append(Segment(Engine(self.spec, self.names, side=side), side, len(self.record)))
 
-    def finish(self) -> list[Segment]:
-        """Close the last engine run; returns every segment with its result."""
+    def finish(self, ended_by: str = "end") -> list[Segment]:
+        """Close the last engine run (ended by `ended_by`, or "pain"); returns every segment with its result."""
         if self.segments[-1].result is None:
-            self._close_segment("pain" if self.engine.status.stopped_for_pain else "end")
+            self._close_segment("pain" if self.engine.status.stopped_for_pain else ended_by)
         return self.segments
 
     def _close_segment(self, ended_by: str) -> None:

@@ -1,14 +1,17 @@
 """A live session: capture -> pose worker -> pipeline -> screen, keys, sounds; report.json at the end.
 
     run_live(LiveRequest(camera="0", exercise="bridge"))   # what `formcheck live` does
+    run_live(LiveRequest(camera="0", exercises=("bridge", "clamshell")))   # a program: `n` moves on
 
 Outputs are written even when the session is cut short (quit, window closed, Ctrl-C, camera gone):
 the video goes to a hidden temp file renamed into place when complete, report.json is written last.
+In a program each exercise's report is written as soon as the patient moves on from it (see program.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import tempfile
 import time
@@ -25,12 +28,13 @@ from ..annotate import FrameAnnotator
 from ..errors import InputError
 from ..context import POSITION_CODE
 from ..measures import MeasureOptions
-from ..measures.stance import StanceSettings, StanceTimer
+from ..measures.stance import StanceTimer
 from ..report import write_report
-from ..specs import ExerciseSpec, resolve_spec
+from ..specs import ExerciseSpec
 from . import keys as k
 from .capture import LOST, Capture, CameraTarget, open_capture
 from .pipeline import FrameOutcome, LivePipeline
+from .program import SESSION_NAME, ExerciseRun, Program, session_index
 from .screen import Banner, Screen
 from .setup import EXERCISE, SetupGuide
 from .sound import SoundBoard
@@ -42,9 +46,6 @@ FPS_WINDOW = 30
 MAX_REPEAT = 15  # at most half a second of a recorded frame standing in for frames the pipeline dropped
 
 
-STANCE_EXERCISES = ("single_leg_stance",)  # timed by the clinical stance timer
-
-
 @dataclass(frozen=True)
 class LiveRequest:
     """The inputs of one `formcheck live` session."""
@@ -52,6 +53,8 @@ class LiveRequest:
     camera: str = "0"
     exercise: str | None = None
     spec_path: Path | None = None
+    exercises: tuple[str, ...] = ()  # more exercises after `exercise`: a program done in turn, `n` moves on
+    spec_paths: tuple[Path, ...] = ()  # the same with spec files
     side: str = "auto"
     mirror: bool = False
     record_dir: Path | None = None
@@ -63,6 +66,12 @@ class LiveRequest:
     max_seconds: float | None = None
     strict: bool = False
     measure_options: MeasureOptions = field(default_factory=MeasureOptions)
+
+    def program(self) -> Program:
+        """The exercises of the session in order (the default exercise when none is given)."""
+        ids = ((self.exercise,) if self.exercise else ()) + tuple(self.exercises)
+        paths = ((self.spec_path,) if self.spec_path is not None else ()) + tuple(self.spec_paths)
+        return Program.resolve(ids, paths)
 
 
 @dataclass(frozen=True)
@@ -86,12 +95,13 @@ class LiveOutcome:
     """Where the outputs went, the report, the summary paragraph and the run's figures."""
 
     out_dir: Path
-    report_path: Path
+    report_path: Path  # report.json; for a program of several exercises, session.json (the index)
     video_path: Path | None
     report: dict
     summary: str
     stats: LiveStats
     ended_by: str
+    reports: tuple[Path, ...] = ()  # every exercise's report.json, in program order
 
 
 class Recorder:
@@ -143,22 +153,21 @@ def _folder(path: Path) -> Path:
 class LiveSession:
     """The main loop, on the calling thread (OpenCV windows want the main thread)."""
 
-    def __init__(self, request: LiveRequest, spec: ExerciseSpec, capture: Capture, worker: PoseWorker,
-                 window, sound: SoundBoard, record_dir: Path | None,
-                 clock: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(self, request: LiveRequest, program: Program, capture: Capture, worker: PoseWorker,
+                 window, sound: SoundBoard, record_dir: Path | None, out_dir: Path | None = None,
+                 target: CameraTarget | None = None, clock: Callable[[], float] = time.perf_counter) -> None:
         self.request = request
-        self.spec = spec
+        self.program = program
         self.capture = capture
         self.worker = worker
         self.window = window
         self.sound = sound
         self.clock = clock
+        self.out_dir = out_dir
+        self.target = target or CameraTarget.parse(request.camera)
         size = capture.size or (640, 480)
-        self.pipeline = LivePipeline(spec, size, side=request.side)
-        self.annotator = FrameAnnotator(self.pipeline.engine.plan)
-        # Single-leg stance: the clinical timer (lift-off to touch-down) drives the big count-up timer and its tones.
-        self.stance = StanceTimer(StanceSettings.from_spec(spec)) if spec.id in STANCE_EXERCISES else None
-        self.guide = SetupGuide(spec)
+        self.image_size = size
+        self.runs: list[ExerciseRun] = [ExerciseRun(0, program.specs[0], size, request.side)]
         self.screen = Screen(size, mirror=request.mirror)
         self.recorder = Recorder(record_dir, capture.fps, self.screen.size) if record_dir is not None else None
         self.paused = False
@@ -174,6 +183,33 @@ class LiveSession:
         self.frames_displayed = 0
         self._recorded_seq = -1
         self._said: str | None = None
+        self._t_s = 0.0  # the exercise time of the latest frame: the clock speech is rate-limited on
+
+    # ------------------------------------------------------------------------------ the exercise being done
+
+    @property
+    def run_now(self) -> ExerciseRun:
+        return self.runs[-1]
+
+    @property
+    def spec(self) -> ExerciseSpec:
+        return self.run_now.spec
+
+    @property
+    def pipeline(self) -> LivePipeline:
+        return self.run_now.pipeline
+
+    @property
+    def annotator(self) -> FrameAnnotator:
+        return self.run_now.annotator
+
+    @property
+    def stance(self) -> StanceTimer | None:
+        return self.run_now.stance
+
+    @property
+    def guide(self) -> SetupGuide:
+        return self.run_now.guide
 
     # ------------------------------------------------------------------------------ the loop
 
@@ -215,7 +251,7 @@ class LiveSession:
             self._offset_ms += max(0, frame.t_ms - (self._last_t_ms or frame.t_ms) - step_ms)
             self._pause_t_ms = None
         self._last_t_ms = frame.t_ms
-        t_s = (frame.t_ms - self._offset_ms) / 1000.0
+        t_s = self._t_s = (frame.t_ms - self._offset_ms) / 1000.0
         outcome = self.pipeline.step(frame.seq, t_s, result.detected)
         self._pose_ms.append(result.pose_ms)
         self.sound.on_events(outcome.events)
@@ -229,6 +265,9 @@ class LiveSession:
         parts = self.annotator.annotation(outcome.status, outcome.values, fps=self.fps,
                                           latency_ms=self._latest_latency(), note=self._note(outcome),
                                           big_timer_s=big_timer_s)
+        if self.program.several:
+            parts = dataclasses.replace(parts, panel=dataclasses.replace(
+                parts.panel, exercise=self.program.title(self.run_now.index)))
         landmarks = outcome.landmarks if outcome.has_pose else None
         self._display(self.screen.compose(frame.image, landmarks, parts, banner), frame)
 
@@ -268,9 +307,14 @@ class LiveSession:
         return None if self.guide.stage == EXERCISE or outcome.status.in_position else "getting ready"
 
     def _say(self, text: str, severity: str) -> None:
-        if text != self._said:
+        """Speak live mode's own message once (retried while the rate limit holds it back)."""
+        if text != self._said and self.sound.say(text, self._t_s, severity):
             self._said = text
-            self.sound.say(text, self.clock(), severity)
+
+    def _announce(self, text: str) -> None:
+        """Say the answer to a key press at once, and let the new exercise's advice be spoken afresh."""
+        self.sound.announce(text, self._t_s)
+        self._said = None
 
     # ------------------------------------------------------------------------------ keys
 
@@ -289,28 +333,79 @@ class LiveSession:
             self.sound.on_events(events)
             self._flash("pain recorded")
         elif action == k.RESET:
-            self.pipeline.new_segment(side=self.pipeline.segments[-1].side, ended_by="reset")
-            self._new_engine_view()
+            self.run_now.reset()
             self._flash("count reset")
         elif action == k.NEXT:
-            self._next_side()
+            self._next()
         return False
 
-    def _next_side(self) -> None:
-        current = self.pipeline.segments[-1].side
-        if current == "auto":
-            current = self.pipeline.engine.status.side or "auto"
-        other = {"left": "right", "right": "left"}.get(current)
-        if self.spec.sides == "bilateral" or other is None:
-            self._flash("this exercise has no other side" if self.spec.sides == "bilateral"
-                        else "start on one side first")
-            return
-        self.pipeline.new_segment(side=other, ended_by="next")
-        self._new_engine_view()
-        self._flash(f"now the {other} side")
+    def _next(self) -> None:
+        """`n`: the other side of a one-sided exercise, then (in a program) the next exercise."""
+        run = self.run_now
+        more = run.index + 1 < len(self.program)
+        side = run.current_side()
+        other = {"left": "right", "right": "left"}.get(side or "")
+        one_sided = self.spec.sides != "bilateral"
+        if one_sided and other is not None and not run.stopped_for_pain and not (more and run.switched_side):
+            run.switch_side(other)
+            self._flash(f"now the {other} side")
+            self._announce(f"Now the {other} side")
+        elif more:
+            self._next_exercise()
+        elif run.stopped_for_pain:
+            self._flash("stopped for pain: press q to finish")
+        elif one_sided and other is None:
+            self._flash("start on one side first")
+        else:
+            self._flash("this exercise has no other side" if len(self.program) == 1
+                        else "that was the last exercise: press q to finish")
 
-    def _new_engine_view(self) -> None:
-        self.annotator = FrameAnnotator(self.pipeline.engine.plan)
+    def _next_exercise(self) -> None:
+        """Close the exercise being done (its report is written now) and start the program's next one."""
+        done = self.run_now
+        done.pipeline.finish(ended_by="next")
+        try:
+            self.write_run_report(done, ended_by="next")
+        except (InputError, OSError) as exc:  # kept in memory: written again when the session ends
+            self._flash(f"report not saved yet: {exc}")
+        index = done.index + 1
+        self.runs.append(ExerciseRun(index, self.program.specs[index], self.image_size, self.request.side))
+        self._flash(f"next: {self.program.title(index)}")
+        self._announce(f"Next exercise: {self.program.specs[index].name}")
+
+    # ------------------------------------------------------------------------------ outputs
+
+    def write_run_report(self, run: ExerciseRun, *, ended_by: str, video: Path | None = None) -> None:
+        """Write one exercise's report.json (OUT/report.json, or OUT/<n>_<id>/report.json in a program)."""
+        if run.report is not None or not run.frames or self.out_dir is None:
+            return
+        folder = _folder(self.out_dir / self.program.folder(run.index)) if self.program.several else self.out_dir
+        stats = self.stats()
+        recording = (str(video) if video else (self.recorder.error or str(self.recorder.path))
+                     if self.recorder is not None else None)
+        live = {
+            "camera": self.target.label,
+            "ended_by": ended_by,
+            "mirror": self.request.mirror,
+            "figures": stats.__dict__,
+            "sound": self.sound.describe(),
+            "recording": recording,
+        }
+        if self.program.several:
+            live["program"] = {"n": run.index + 1, "of": len(self.program),
+                               "exercises": [spec.id for spec in self.program.specs]}
+        outputs = [] if video is None or video.parent != folder else [VIDEO_NAME]
+        if video is not None and video.parent != folder:
+            outputs = [str(video)]
+        pose_meta = {"frames": run.frames, "ms_per_frame": stats.pose_ms_median,
+                     "frames_dropped_before_pose": stats.frames_dropped_before_pose,
+                     "running_mode": "video, on a worker thread (newest frame only)"}
+        report = run.pipeline.report(source=self.target.label, fps=self.capture.fps, extra=live,
+                                     meta={"pose": pose_meta}, outputs=outputs + [REPORT_NAME],
+                                     options=self.request.measure_options)
+        run.report_path = write_report(folder / REPORT_NAME, report)
+        run.report = report
+        run.pipeline.record.close()
 
     def _flash(self, text: str) -> None:
         self.flash = (text, self.clock())
@@ -333,7 +428,7 @@ class LiveSession:
         return LiveStats(
             frames_captured=self.capture.slot.put_count,
             frames_dropped_before_pose=self.capture.slot.dropped,
-            frames_processed=len(self.pipeline.record),
+            frames_processed=sum(run.frames for run in self.runs),
             frames_displayed=self.frames_displayed,
             displayed_fps=round(self.fps or 0.0, 2),
             latency_ms_median=round(float(np.median(latency)), 1) if latency.size else None,
@@ -356,7 +451,7 @@ def run_live(
     """Run `formcheck live`; every argument after `request` is for tests (injected parts)."""
     if request.side not in SIDES:
         raise InputError(f"side must be one of {', '.join(SIDES)}, not {request.side!r}")
-    spec = resolve_spec(request.exercise, request.spec_path)
+    program = request.program()
     if window is None and request.window:
         k.check_display()
     target = CameraTarget.parse(request.camera)
@@ -378,7 +473,7 @@ def run_live(
         stack.callback(window.close)
         sound = sound or SoundBoard(voice=request.voice, tones=request.tones)
         stack.callback(sound.close)
-        session = LiveSession(request, spec, capture, worker, window, sound, record_dir)
+        session = LiveSession(request, program, capture, worker, window, sound, record_dir, out_dir, target)
         capture.start()
         worker.start()
         stack.callback(worker.stop)
@@ -389,7 +484,7 @@ def run_live(
         finally:
             capture.stop()
             worker.stop()
-            outcome = _finish(session, target, out_dir)
+            outcome = _finish(session, out_dir)
         return outcome
 
 
@@ -400,27 +495,29 @@ def _window_size(frame_size: tuple[int, int] | None, min_height: int = 720) -> t
     return round(width * scale), round(height * scale)
 
 
-def _finish(session: LiveSession, target: CameraTarget, out_dir: Path) -> LiveOutcome:
-    """Write the video (if recording) and then report.json, whatever state the session ended in."""
+def _finish(session: LiveSession, out_dir: Path) -> LiveOutcome:
+    """Write the video (if recording), then every exercise's report.json not yet written, then session.json."""
     video = session.recorder.finish() if session.recorder is not None else None
     stats = session.stats()
-    live = {
-        "camera": target.label,
-        "ended_by": session.ended_by,
-        "mirror": session.request.mirror,
-        "figures": stats.__dict__,
-        "sound": session.sound.describe(),
-        "recording": str(video) if video else (session.recorder.error if session.recorder else None),
-    }
-    if not len(session.pipeline.record):
-        raise InputError(f"{target.label}: no frame reached the pose model; nothing to report")
-    outputs = [] if video is None else [VIDEO_NAME if video.parent == out_dir else str(video)]
-    pose_meta = {"frames": stats.frames_processed, "ms_per_frame": stats.pose_ms_median,
-                 "frames_dropped_before_pose": stats.frames_dropped_before_pose,
-                 "running_mode": "video, on a worker thread (newest frame only)"}
-    report = session.pipeline.report(source=target.label, fps=session.capture.fps, extra=live,
-                                     meta={"pose": pose_meta}, outputs=outputs + [REPORT_NAME],
-                                     options=session.request.measure_options)
-    session.pipeline.record.close()
-    report_path = write_report(out_dir / REPORT_NAME, report)
-    return LiveOutcome(out_dir, report_path, video, report, summary_text(report, out_dir), stats, session.ended_by)
+    if not any(run.frames for run in session.runs):
+        raise InputError(f"{session.target.label}: no frame reached the pose model; nothing to report")
+    last = session.runs[-1]
+    for run in session.runs:
+        session.write_run_report(run, ended_by=session.ended_by if run is last else "next", video=video)
+    written = tuple(run for run in session.runs if run.report is not None and run.report_path is not None)
+    paths = tuple(run.report_path for run in written)
+    program = session.program
+    if not program.several:
+        run = written[0]
+        return LiveOutcome(out_dir, run.report_path, video, run.report, summary_text(run.report, out_dir), stats,
+                           session.ended_by, paths)
+    live = {"camera": session.target.label, "ended_by": session.ended_by, "mirror": session.request.mirror,
+            "figures": stats.__dict__, "recording": str(video) if video else None}
+    index = session_index(program, session.runs, out_dir, live)
+    path = write_report(out_dir / SESSION_NAME, index)
+    lines = [f"{program.title(run.index)}: {summary_text(run.report)}" for run in written]
+    skipped = [e["name"] for e in index["exercises"] if e["status"] in ("not_started", "no_frames")]
+    if skipped:
+        lines.append("Not done: " + ", ".join(skipped) + ".")
+    lines.append(f"Outputs in {out_dir} (index: {SESSION_NAME}).")
+    return LiveOutcome(out_dir, path, video, index, "\n".join(lines), stats, session.ended_by, paths)

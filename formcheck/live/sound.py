@@ -167,9 +167,20 @@ class SoundBoard:
                 if text and self.limiter.allow(event.t_s, text, event.severity or "warning"):
                     self._offer([*self.speaker, text])
 
-    def say(self, text: str, t_s: float, severity: str = "warning") -> None:
-        """Speak a message of live mode itself (set-up advice, camera lost), rate-limited."""
+    def say(self, text: str, t_s: float, severity: str = "warning") -> bool:
+        """Speak a message of live mode itself (set-up advice, camera lost), rate-limited; True if it was.
+
+        `t_s` is on the same clock as the events' times (the session's exercise time).
+        """
         if self.speaker and self.limiter.allow(t_s, text, severity):
+            self._offer([*self.speaker, text])
+            return True
+        return False
+
+    def announce(self, text: str, t_s: float) -> None:
+        """Speak the answer to a key the patient pressed ("Next exercise: Clamshell") at once, never held back."""
+        if self.speaker:
+            self.limiter.note(t_s, text)
             self._offer([*self.speaker, text])
 
     def close(self, timeout: float = 2.0) -> None:
