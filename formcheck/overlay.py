@@ -71,6 +71,7 @@ class Panel:
     fps: float | None = None
     latency_ms: float | None = None
     big_timer_s: float | None = None
+    program_step: str | None = None  # live, in a program of several exercises: "exercise 2 of 3"
 
 
 def metric_anchor(metric: str) -> int | None:

@@ -108,10 +108,10 @@ def test_a_single_exercise_writes_report_json_at_the_top_as_before(tmp_path):
 def test_program_folders_and_titles_number_the_exercises_even_when_one_comes_twice():
     program = Program.resolve(("bridge", "clamshell", "bridge"), ())
     assert [program.folder(i) for i in range(3)] == ["1_bridge", "2_clamshell", "3_bridge"]
-    assert program.title(1) == "Clamshell (2 of 3)"
+    assert program.title(1) == "Clamshell (2 of 3)" and program.step(1) == "exercise 2 of 3"
     assert program.several
     single = Program.resolve(("bridge",), ())
-    assert single.title(0) == "Bridge" and not single.several
+    assert single.title(0) == "Bridge" and single.step(0) is None and not single.several
 
 
 def test_program_defaults_to_the_safety_watch_and_refuses_ids_mixed_with_files():

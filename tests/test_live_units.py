@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import threading
 import time
@@ -347,3 +348,18 @@ def test_balance_timer_is_the_largest_text_and_turns_green_at_the_target():
     strip = canvas[:, width:]
     green = (strip[:, :, 1] > 180) & (strip[:, :, 2] < 120) & (strip[:, :, 0] < 120)
     assert green.sum() > 500  # the timer (and its full progress bar) in green
+
+
+def test_program_step_is_a_line_of_its_own_under_the_title():
+    height, width = 480, 640
+    screen = Screen((width, height))
+    plain = _parts(cue=None)
+    stepped = dataclasses.replace(plain, panel=dataclasses.replace(plain.panel, program_step="exercise 2 of 3"))
+
+    def green_top(parts) -> int:
+        strip = screen.compose(np.zeros((height, width, 3), np.uint8), None, parts)[:, width:]
+        green = (strip[:, :, 1] > 150) & (strip[:, :, 0] < 150) & (strip[:, :, 2] < 150)  # the reps line
+        return int(np.flatnonzero(green.any(axis=1)).min())
+
+    # the step line pushes the lines below it down by one medium line (6% of the height, plus the gap)
+    assert green_top(stepped) - green_top(plain) >= 0.06 * height

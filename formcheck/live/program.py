@@ -56,6 +56,10 @@ class Program:
         name = self.specs[index].name
         return f"{name} ({index + 1} of {len(self.specs)})" if self.several else name
 
+    def step(self, index: int) -> str | None:
+        """The exercise's place in the program for the screen, "exercise 2 of 3"; None for a single exercise."""
+        return f"exercise {index + 1} of {len(self.specs)}" if self.several else None
+
 
 class ExerciseRun:
     """One exercise of the program as it is being done: its pipeline, drawing plan, set-up guide, stance timer."""

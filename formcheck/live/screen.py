@@ -137,6 +137,8 @@ class Screen:
 
         title = panel.exercise.replace("_", " ")
         write(title, MEDIUM, WHITE)
+        if panel.program_step:
+            write(panel.program_step, MEDIUM, GREY)
         if panel.side:
             write(f"side: {panel.side}", MEDIUM, GREY)
         if panel.set_no is not None:

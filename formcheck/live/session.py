@@ -267,7 +267,7 @@ class LiveSession:
                                           big_timer_s=big_timer_s)
         if self.program.several:
             parts = dataclasses.replace(parts, panel=dataclasses.replace(
-                parts.panel, exercise=self.program.title(self.run_now.index)))
+                parts.panel, program_step=self.program.step(self.run_now.index)))
         landmarks = outcome.landmarks if outcome.has_pose else None
         self._display(self.screen.compose(frame.image, landmarks, parts, banner), frame)
 
