@@ -394,9 +394,7 @@ class LiveSession:
         if self.program.several:
             live["program"] = {"n": run.index + 1, "of": len(self.program),
                                "exercises": [spec.id for spec in self.program.specs]}
-        outputs = [] if video is None or video.parent != folder else [VIDEO_NAME]
-        if video is not None and video.parent != folder:
-            outputs = [str(video)]
+        outputs = [] if video is None else [VIDEO_NAME if video.parent == folder else str(video)]
         pose_meta = {"frames": run.frames, "ms_per_frame": stats.pose_ms_median,
                      "frames_dropped_before_pose": stats.frames_dropped_before_pose,
                      "running_mode": "video, on a worker thread (newest frame only)"}
