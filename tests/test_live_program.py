@@ -70,7 +70,7 @@ def test_exercises_not_reached_are_listed_as_not_started(tmp_path):
     assert [e["status"] for e in index["exercises"]] == ["done", "not_started", "not_started"]
     assert index["exercises"][1]["report"] is None
     assert outcome.reports == (tmp_path / "out" / "1_bridge" / "report.json",)
-    assert "Not done: Clamshell, Pelvic tilt." in outcome.summary or "Not done: Clamshell" in outcome.summary
+    assert "Not done: Clamshell, Pelvic tilt." in outcome.summary
     assert not (tmp_path / "out" / "2_clamshell").exists()
 
 
