@@ -70,8 +70,9 @@ def _rule_columns(plan: Plan) -> dict[tuple[str, str | None], tuple[int, ...]]:
 class FrameAnnotator:
     """Per-exercise annotation builder: which angles to show, which to mark as faulty."""
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, *, program_step: str | None = None) -> None:
         self.plan = plan
+        self.program_step = program_step  # live programs: "exercise 2 of 3" under the name
         self.names = plan.metric_names
         self._by_side = {side: _columns_of(plan, side) for side in (None, "left", "right")}
         self._rule_columns = _rule_columns(plan)
@@ -129,6 +130,7 @@ class FrameAnnotator:
             fps=fps,
             latency_ms=latency_ms,
             big_timer_s=big_timer_s,
+            program_step=self.program_step,
         )
         return FrameAnnotation(red_segments=tuple(red), labels=tuple(labels), panel=panel)
 

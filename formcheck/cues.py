@@ -30,13 +30,11 @@ class CueLimiter:
         ):
             self.held_back += 1
             return False
-        self.last_any_s = t_s
-        self.last_by_message[message] = t_s
-        self.spoken += 1
+        self.note(t_s, message)
         return True
 
     def note(self, t_s: float, message: str) -> None:
-        """Record a message spoken without asking (an answer to a key press), so the next cue waits its turn."""
+        """Record a message as spoken (by `allow`, or without asking: an answer to a key press)."""
         self.last_any_s = t_s
         self.last_by_message[message] = t_s
         self.spoken += 1

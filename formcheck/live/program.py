@@ -60,15 +60,21 @@ class Program:
         """The exercise's place in the program for the screen, "exercise 2 of 3"; None for a single exercise."""
         return f"exercise {index + 1} of {len(self.specs)}" if self.several else None
 
+    def start(self, index: int, image_size: tuple[int, int], side: str) -> ExerciseRun:
+        """Begin the exercise at `index`."""
+        return ExerciseRun(index, self.specs[index], image_size, side, step=self.step(index))
+
 
 class ExerciseRun:
     """One exercise of the program as it is being done: its pipeline, drawing plan, set-up guide, stance timer."""
 
-    def __init__(self, index: int, spec: ExerciseSpec, image_size: tuple[int, int], side: str) -> None:
+    def __init__(self, index: int, spec: ExerciseSpec, image_size: tuple[int, int], side: str,
+                 step: str | None = None) -> None:
         self.index = index
         self.spec = spec
+        self.step = step
         self.pipeline = LivePipeline(spec, image_size, side=side)
-        self.annotator = FrameAnnotator(self.pipeline.engine.plan)
+        self.annotator = self._annotator()
         self.guide = SetupGuide(spec)
         # Single-leg stance: the clinical timer (lift-off to touch-down) drives the big count-up timer and its tones.
         self.stance = StanceTimer(StanceSettings.from_spec(spec)) if spec.id in STANCE_EXERCISES else None
@@ -95,13 +101,17 @@ class ExerciseRun:
     def switch_side(self, other: str) -> None:
         """Go on with the other side: a new engine run on the same pipeline."""
         self.pipeline.new_segment(side=other, ended_by="next")
-        self.annotator = FrameAnnotator(self.pipeline.engine.plan)
+        self.annotator = self._annotator()
         self.switched_side = True
 
     def reset(self) -> None:
         """Start the count again (the earlier run stays listed in the report)."""
         self.pipeline.new_segment(side=self.pipeline.segments[-1].side, ended_by="reset")
-        self.annotator = FrameAnnotator(self.pipeline.engine.plan)
+        self.annotator = self._annotator()
+
+    def _annotator(self) -> FrameAnnotator:
+        """The drawing plan of the engine run now under way."""
+        return FrameAnnotator(self.pipeline.engine.plan, program_step=self.step)
 
 
 def exercise_entry(program: Program, index: int, run: ExerciseRun | None, out_dir: Path) -> dict:

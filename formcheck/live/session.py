@@ -11,7 +11,6 @@ In a program each exercise's report is written as soon as the patient moves on f
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import tempfile
 import time
@@ -116,6 +115,7 @@ class Recorder:
         self._tmp = Path(tmp)
         self._writer = ThreadedVideoWriter(self._tmp, fps, size)
         self.error: str | None = None
+        self.finished = False
 
     def write(self, image: np.ndarray, repeat: int = 1) -> None:
         """Add a frame, `repeat` times (a frame shown in place of dropped ones stays on for their time too)."""
@@ -128,6 +128,7 @@ class Recorder:
 
     def finish(self) -> Path | None:
         """Close the file and move it into place; None (and the temp file removed) when writing failed."""
+        self.finished = True
         try:
             self._writer.close()
         except InputError as exc:
@@ -167,7 +168,7 @@ class LiveSession:
         self.target = target or CameraTarget.parse(request.camera)
         size = capture.size or (640, 480)
         self.image_size = size
-        self.runs: list[ExerciseRun] = [ExerciseRun(0, program.specs[0], size, request.side)]
+        self.runs: list[ExerciseRun] = [program.start(0, size, request.side)]
         self.screen = Screen(size, mirror=request.mirror)
         self.recorder = Recorder(record_dir, capture.fps, self.screen.size) if record_dir is not None else None
         self.paused = False
@@ -265,9 +266,6 @@ class LiveSession:
         parts = self.annotator.annotation(outcome.status, outcome.values, fps=self.fps,
                                           latency_ms=self._latest_latency(), note=self._note(outcome),
                                           big_timer_s=big_timer_s)
-        if self.program.several:
-            parts = dataclasses.replace(parts, panel=dataclasses.replace(
-                parts.panel, program_step=self.program.step(self.run_now.index)))
         landmarks = outcome.landmarks if outcome.has_pose else None
         self._display(self.screen.compose(frame.image, landmarks, parts, banner), frame)
 
@@ -369,7 +367,7 @@ class LiveSession:
         except (InputError, OSError) as exc:  # kept in memory: written again when the session ends
             self._flash(f"report not saved yet: {exc}")
         index = done.index + 1
-        self.runs.append(ExerciseRun(index, self.program.specs[index], self.image_size, self.request.side))
+        self.runs.append(self.program.start(index, self.image_size, self.request.side))
         self._flash(f"next: {self.program.title(index)}")
         self._announce(f"Next exercise: {self.program.specs[index].name}")
 
@@ -381,16 +379,7 @@ class LiveSession:
             return
         folder = _folder(self.out_dir / self.program.folder(run.index)) if self.program.several else self.out_dir
         stats = self.stats()
-        recording = (str(video) if video else (self.recorder.error or str(self.recorder.path))
-                     if self.recorder is not None else None)
-        live = {
-            "camera": self.target.label,
-            "ended_by": ended_by,
-            "mirror": self.request.mirror,
-            "figures": stats.__dict__,
-            "sound": self.sound.describe(),
-            "recording": recording,
-        }
+        live = self.live_section(ended_by, stats, video)
         if self.program.several:
             live["program"] = {"n": run.index + 1, "of": len(self.program),
                                "exercises": [spec.id for spec in self.program.specs]}
@@ -404,6 +393,17 @@ class LiveSession:
         run.report_path = write_report(folder / REPORT_NAME, report)
         run.report = report
         run.pipeline.record.close()
+
+    def live_section(self, ended_by: str, stats: LiveStats, video: Path | None) -> dict:
+        """How the session ran, for a report's (or session.json's) "live" section."""
+        if self.recorder is None:
+            recording = None
+        elif video is not None:
+            recording = str(video)
+        else:  # still recording (a report written on moving on), or the video could not be written
+            recording = self.recorder.error or (None if self.recorder.finished else str(self.recorder.path))
+        return {"camera": self.target.label, "ended_by": ended_by, "mirror": self.request.mirror,
+                "figures": stats.__dict__, "sound": self.sound.describe(), "recording": recording}
 
     def _flash(self, text: str) -> None:
         self.flash = (text, self.clock())
@@ -509,9 +509,7 @@ def _finish(session: LiveSession, out_dir: Path) -> LiveOutcome:
         run = written[0]
         return LiveOutcome(out_dir, run.report_path, video, run.report, summary_text(run.report, out_dir), stats,
                            session.ended_by, paths)
-    live = {"camera": session.target.label, "ended_by": session.ended_by, "mirror": session.request.mirror,
-            "figures": stats.__dict__, "recording": str(video) if video else None}
-    index = session_index(program, session.runs, out_dir, live)
+    index = session_index(program, session.runs, out_dir, session.live_section(session.ended_by, stats, video))
     path = write_report(out_dir / SESSION_NAME, index)
     lines = [f"{program.title(run.index)}: {summary_text(run.report)}" for run in written]
     skipped = [e["name"] for e in index["exercises"] if e["status"] in ("not_started", "no_frames")]
