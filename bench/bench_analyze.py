@@ -23,7 +23,7 @@ from mediapipe.tasks.python import BaseOptions
 from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
 
 from formcheck.analyze import AnalyzeRequest, run_analyze
-from formcheck.model_store import resolve_model
+from formcheck.pose.model_store import resolve_model
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CLIP = ROOT / "sample_videos" / "single_leg_squat_right_valgus_front.mp4"

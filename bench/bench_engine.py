@@ -16,10 +16,10 @@ import time
 
 import numpy as np
 
-from formcheck.engine import run
-from formcheck.metric_catalog import METRICS, all_metric_names, parse_metric
-from formcheck.plan import POSITIONS, VIEWS
-from formcheck.specs import POSITION_OF_START, ExerciseSpec, list_specs
+from formcheck.engine.engine import run
+from formcheck.kinematics.catalog import METRICS, all_metric_names, parse_metric
+from formcheck.engine.plan import POSITIONS, VIEWS
+from formcheck.specs.spec import POSITION_OF_START, ExerciseSpec, list_specs
 
 NAMES = all_metric_names()
 

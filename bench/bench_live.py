@@ -46,8 +46,8 @@ WARMUP_S = 10.0
 
 def make_camera_video(path: Path, source: Path = SAMPLE, size: tuple[int, int] = (640, 480)) -> Path:
     """The sample clip letterboxed to 640x480 at 30 FPS (mp4v)."""
-    from formcheck.sources import open_video
-    from formcheck.video_out import open_video_writer
+    from formcheck.pose.sources import open_video
+    from formcheck.outputs.video_writer import open_video_writer
 
     writer, _ = open_video_writer(path, 30.0, size)
     with open_video(source) as video:
@@ -68,7 +68,7 @@ class LoopingVideo:
     """A video file played over and over as one source with increasing frame times (for long runs)."""
 
     def __init__(self, path: Path) -> None:
-        from formcheck.sources import open_video
+        from formcheck.pose.sources import open_video
 
         self.path = path
         self._open = open_video
@@ -78,7 +78,7 @@ class LoopingVideo:
         self._current = None
 
     def __iter__(self):
-        from formcheck.sources import Frame
+        from formcheck.pose.sources import Frame
 
         offset_ms, index = 0, 0
         while True:
@@ -344,7 +344,7 @@ def main() -> int:
         elif shared.is_file():
             args.model = shared
         else:
-            from formcheck.model_store import resolve_model
+            from formcheck.pose.model_store import resolve_model
 
             args.model = resolve_model(progress=False)
     if args.config:

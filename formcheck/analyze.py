@@ -24,21 +24,21 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
-from .annotate import FrameAnnotator
-from .context import POSITIONS, VIEWS, detect_position, detect_view
-from .engine import PHASES, Engine, run as run_engine
-from .engine_types import EngineResult
-from .errors import InputError
-from .measures import MeasureOptions, Measures, measure_exercise
-from .metrics import MetricTable, compute_metrics
-from .overlay import Annotator
-from .quality import clean_track
-from .report import build_report, write_metrics_csv, write_report
-from .smoothing import smooth_track
-from .specs import ExerciseSpec, resolve_spec
-from .track import PoseTrack
-from .track_io import is_track_path, read_track, write_track
+from formcheck import __version__
+from formcheck.outputs.annotate import FrameAnnotator
+from formcheck.kinematics.context import POSITIONS, VIEWS, detect_position, detect_view
+from formcheck.engine.engine import PHASES, Engine, run as run_engine
+from formcheck.engine.types import EngineResult
+from formcheck.errors import InputError
+from formcheck.measures import MeasureOptions, Measures, measure_exercise
+from formcheck.kinematics.metrics import MetricTable, compute_metrics
+from formcheck.outputs.overlay import Annotator
+from formcheck.kinematics.quality import clean_track
+from formcheck.outputs.report import build_report, write_metrics_csv, write_report
+from formcheck.kinematics.smoothing import smooth_track
+from formcheck.specs.spec import ExerciseSpec, resolve_spec
+from formcheck.track import PoseTrack
+from formcheck.track_io import is_track_path, read_track, write_track
 
 REPORT_NAME = "report.json"
 METRICS_NAME = "metrics.csv"
@@ -273,9 +273,9 @@ def _check_track_target(path: Path) -> None:
 
 def _extract(path: Path, request: AnalyzeRequest) -> tuple[PoseTrack, float]:
     """Run MediaPipe over the video (imported here so that track inputs never load it)."""
-    from .model_store import resolve_model
-    from .pose import PoseEstimator, extract_track
-    from .sources import open_video
+    from formcheck.pose.model_store import resolve_model
+    from formcheck.pose.estimator import PoseEstimator, extract_track
+    from formcheck.pose.sources import open_video
 
     with open_video(path) as source:  # check the video before looking for a model
         model = resolve_model(request.model, progress=request.progress)
@@ -309,7 +309,7 @@ def metric_columns(analysis: Analysis) -> dict[str, np.ndarray]:
 
 def _video_frames(path: Path, track: PoseTrack) -> Iterator[tuple[int, np.ndarray]]:
     """(track row, image) for the video's frames, decoded again (a second pass, ahead on a thread)."""
-    from .sources import iter_frames_prefetched, open_video
+    from formcheck.pose.sources import iter_frames_prefetched, open_video
 
     row_of = {int(f): k for k, f in enumerate(track.frame)}
     with open_video(path) as source:
@@ -334,7 +334,7 @@ def write_annotated_video(
     """Draw skeleton, angles, faults and the status panel on each frame; the engine is replayed frame by frame."""
     from tqdm import tqdm
 
-    from .video_out import ThreadedVideoWriter
+    from formcheck.outputs.video_writer import ThreadedVideoWriter
 
     track, table = analysis.track, analysis.table
     engine = Engine(analysis.spec, table.names, side=analysis.side)

@@ -11,8 +11,8 @@ import sys
 
 import click
 
-from . import __version__
-from .errors import FormcheckError
+from formcheck import __version__
+from formcheck.errors import FormcheckError
 
 # Each module exposes a click command or group named `command`.
 COMMAND_MODULES: tuple[str, ...] = (

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .errors import InputError
-from .synth.truth import SCHEMA as TRUTH_SCHEMA, read_truth as read_truth_document
+from formcheck.errors import InputError
+from formcheck.synth.truth import SCHEMA as TRUTH_SCHEMA, read_truth as read_truth_document
 
 REPORT_SCHEMA = "formcheck.report/1"
 DEFAULT_VIOLATION_TOLERANCE_S = 0.5
@@ -593,7 +593,7 @@ def evaluate_folder(
 
 
 def _analyse(request: FolderRequest, name: str, truth: Mapping[str, Any], out_dir: Path) -> Path:
-    from .analyze import AnalyzeRequest, run_analyze  # MediaPipe only when a report must be made
+    from formcheck.analyze import AnalyzeRequest, run_analyze    # MediaPipe only when a report must be made
 
     source = clip_input(request.folder, name, request.tracks)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .landmarks import NUM_LANDMARKS
+from formcheck.landmarks import NUM_LANDMARKS
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_path
-from .errors import InputError
-from .landmarks import LANDMARK_NAMES, NUM_LANDMARKS
-from .track import PoseTrack
+from formcheck.outputs.atomic import atomic_path
+from formcheck.errors import InputError
+from formcheck.landmarks import LANDMARK_NAMES, NUM_LANDMARKS
+from formcheck.track import PoseTrack
 
 BASE_COLUMNS: tuple[str, ...] = ("frame", "time_s", "image_width", "image_height")
 IMAGE_COLUMNS: tuple[str, ...] = tuple(

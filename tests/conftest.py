@@ -24,7 +24,7 @@ def _model_path() -> Path:
         return Path(env)
     if SHARED_MODEL.is_file():
         return SHARED_MODEL
-    from formcheck.model_store import resolve_model
+    from formcheck.pose.model_store import resolve_model
 
     return resolve_model(progress=False)
 

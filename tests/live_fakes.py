@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.pose import DetectedPose
-from formcheck.sources import Frame
+from formcheck.pose.estimator import DetectedPose
+from formcheck.pose.sources import Frame
 from formcheck.track_io import read_track
 
 

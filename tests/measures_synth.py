@@ -163,8 +163,8 @@ def jump_truth(sim: Simulation) -> list[tuple[float, float]]:
 
 def model_track(sim: Simulation, model_path) -> PoseTrack:
     """Render every frame of a simulation and run MediaPipe on it (no video file written)."""
-    from formcheck.pose import PoseEstimator, extract_track
-    from formcheck.sources import Frame
+    from formcheck.pose.estimator import PoseEstimator, extract_track
+    from formcheck.pose.sources import Frame
     from formcheck.synth.render import Renderer
 
     renderer = Renderer(sim.clip.camera)

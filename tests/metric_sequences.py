@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.engine import run
-from formcheck.metric_catalog import METRICS, all_metric_names
-from formcheck.plan import POSITIONS, VIEWS
+from formcheck.engine.engine import run
+from formcheck.kinematics.catalog import METRICS, all_metric_names
+from formcheck.engine.plan import POSITIONS, VIEWS
 
 NAMES = all_metric_names()
 _INDEX = {name: j for j, name in enumerate(NAMES)}

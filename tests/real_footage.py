@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from formcheck.pose import PoseEstimator, extract_track
-from formcheck.sources import open_video
+from formcheck.pose.estimator import PoseEstimator, extract_track
+from formcheck.pose.sources import open_video
 from formcheck.track import PoseTrack
 from formcheck.track_io import read_track, write_track
 

@@ -15,7 +15,7 @@ import pytest
 from formcheck.analyze import AnalyzeRequest, analyse_track, run_analyze
 from formcheck.cli import main
 from formcheck.errors import InputError
-from formcheck.specs import load_spec
+from formcheck.specs.spec import load_spec
 from formcheck.track_io import read_track
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck import context as cx
+from formcheck.kinematics import context as cx
 from formcheck.landmarks import INDEX, NUM_LANDMARKS
-from formcheck.metrics import MetricTable, compute_metrics
+from formcheck.kinematics.metrics import MetricTable, compute_metrics
 from formcheck.track import PoseTrack
 from test_metrics import (
     PRONE_HEAD_LEFT,

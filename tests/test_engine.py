@@ -7,10 +7,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from formcheck.engine import Engine, EngineResult, Event, run
+from formcheck.engine.engine import Engine, EngineResult, Event, run
 from formcheck.errors import InputError
-from formcheck.plan import POSITIONS, VIEWS
-from formcheck.specs import load_spec, parse_spec
+from formcheck.engine.plan import POSITIONS, VIEWS
+from formcheck.specs.spec import load_spec, parse_spec
 from metric_sequences import NAMES, Timeline, rule_count
 
 

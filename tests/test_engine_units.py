@@ -6,11 +6,11 @@ import math
 
 import pytest
 
-from formcheck import counter as rc
-from formcheck import hold as hc
-from formcheck import rules as ru
-from formcheck.cues import CueLimiter
-from formcheck.side_motion import LEFT, RIGHT, UNDECIDED, RunningRange, SideByMotion
+from formcheck.engine import counter as rc
+from formcheck.engine import hold as hc
+from formcheck.engine import rules as ru
+from formcheck.engine.cues import CueLimiter
+from formcheck.engine.side_motion import LEFT, RIGHT, UNDECIDED, RunningRange, SideByMotion
 
 FPS = 30.0
 

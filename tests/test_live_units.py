@@ -11,16 +11,16 @@ import wave
 import numpy as np
 import pytest
 
-from formcheck.engine_types import Event
+from formcheck.engine.types import Event
 from formcheck.live import keys as k
 from formcheck.live.capture import ENDED, LOST, Capture, CameraTarget, LatestSlot
 from formcheck.live.screen import BIG, HUGE, MEDIUM, Banner, Screen
 from formcheck.live.setup import EXERCISE, POSITION, SETUP, SetupGuide, body_extent, parts_out_of_frame
 from formcheck.live.sound import TONES, SoundBoard, tone_wav
 from formcheck.landmarks import INDEX
-from formcheck.overlay import Panel
-from formcheck.annotate import FrameAnnotation
-from formcheck.specs import load_spec
+from formcheck.outputs.overlay import Panel
+from formcheck.outputs.annotate import FrameAnnotation
+from formcheck.specs.spec import load_spec
 
 from live_fakes import FailingSource
 

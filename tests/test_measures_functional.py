@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from formcheck.analyze import analyse_track
-from formcheck.measures import MeasureOptions, hop
+from formcheck.measures import MeasureOptions
+from formcheck.measures import hop
 from formcheck.measures.jump import jump_height_m
-from formcheck.specs import load_spec
+from formcheck.specs.spec import load_spec
 from formcheck.synth.scripts import find_clip
 from formcheck.synth.scripts.common import SIDE_FROM_LEFT, SIDE_FROM_RIGHT
 from formcheck.synth.scripts.standing import single_leg_squat_valgus
@@ -107,8 +108,8 @@ def test_hop_lsi_flags_below_90_percent():
 @pytest.fixture(scope="session")
 def sample_jump_model_track(pose_model):
     """The bundled jump_landing_front sample video through MediaPipe (once per session), with its truth."""
-    from formcheck.pose import PoseEstimator, extract_track
-    from formcheck.sources import open_video
+    from formcheck.pose.estimator import PoseEstimator, extract_track
+    from formcheck.pose.sources import open_video
 
     with open_video(SAMPLES / "jump_landing_front.mp4") as source, PoseEstimator(pose_model) as estimator:
         track = extract_track(source, estimator, progress=False)

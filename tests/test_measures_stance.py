@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from formcheck.analyze import analyse_track
-from formcheck.engine_types import Hold
+from formcheck.engine.types import Hold
 from formcheck.measures import MeasureOptions
 from formcheck.measures.norms import stance_reference
 from formcheck.measures.stance import StanceSettings, StanceTimer
-from formcheck.metrics import compute_metrics
-from formcheck.specs import load_spec
+from formcheck.kinematics.metrics import compute_metrics
+from formcheck.specs.spec import load_spec
 from formcheck.measures.contact import corner_time
 from formcheck.track_io import read_track
 from measures_synth import LIFT_BEHIND, build, degrade, lifted_spans, model_track, stance_script
@@ -83,8 +83,8 @@ def test_sample_tracks_holds_within_0_25_s(name):
 @pytest.fixture(scope="session")
 def sample_stance_model_track(pose_model):
     """The bundled single_leg_stance_left_holds_front video through MediaPipe (once per session)."""
-    from formcheck.pose import PoseEstimator, extract_track
-    from formcheck.sources import open_video
+    from formcheck.pose.estimator import PoseEstimator, extract_track
+    from formcheck.pose.sources import open_video
 
     with open_video(SAMPLES / "single_leg_stance_left_holds_front.mp4") as source, \
             PoseEstimator(pose_model) as estimator:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from formcheck.errors import SpecError
 from formcheck.landmarks import INDEX, NUM_LANDMARKS
-from formcheck.metrics import METRIC_NAMES, METRIC_UNITS, MetricSettings, MetricsStream, MetricTable, compute_metrics
+from formcheck.kinematics.metrics import METRIC_NAMES, METRIC_UNITS, MetricSettings, MetricsStream, MetricTable, compute_metrics
 from formcheck.track import PoseTrack
 
 TORSO_M, SHOULDER_WIDTH_M, HIP_WIDTH_M, THIGH_M, SHANK_M = 0.5, 0.38, 0.20, 0.45, 0.42

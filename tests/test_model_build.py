@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from formcheck import model_build
+from formcheck.pose import model_build
 from formcheck.errors import ModelError
 from formcheck.landmarks import LEFT_ANKLE, LEFT_HIP, LEFT_KNEE, NOSE
 

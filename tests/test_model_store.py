@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from formcheck import model_build, model_store
+from formcheck.pose import model_build
+
+from formcheck.pose import model_store
 from formcheck.commands.model_cmd import command
 from formcheck.errors import ModelError
-from formcheck.model_store import OfficialModel, cache_dir, cache_path, find_model, resolve_model
+from formcheck.pose.model_store import OfficialModel, cache_dir, cache_path, find_model, resolve_model
 
 SHARED_MODEL = Path(__file__).resolve().parents[1].parent / "shared" / "models" / "pose_landmarker_full.task"
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from formcheck.errors import InputError, ModelError
 from formcheck.landmarks import LEFT_ANKLE, LEFT_HIP, LEFT_SHOULDER, RIGHT_ANKLE, RIGHT_HIP, RIGHT_SHOULDER
-from formcheck.pose import (
+from formcheck.pose.estimator import (
     DetectedPose,
     PoseEstimator,
     _RotationPolicy,
@@ -24,7 +24,7 @@ from formcheck.pose import (
     person_box,
     unrotate,
 )
-from formcheck.sources import Frame, open_video
+from formcheck.pose.sources import Frame, open_video
 
 from conftest import VIDEOS
 LEGS = [23, 24, 25, 26, 27, 28]

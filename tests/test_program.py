@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from formcheck.specs import bundled_ids, load_spec
+from formcheck.specs.spec import bundled_ids, load_spec
 from metric_sequences import Timeline
 
 PROGRAM = (
@@ -384,7 +384,7 @@ def test_hip_hike_tells_the_standing_leg_by_the_foot_that_stays_still():
 
 @exercise("hip_hike")
 def test_hip_hike_side_by_motion_is_the_same_frame_by_frame():
-    from formcheck.engine import Engine
+    from formcheck.engine.engine import Engine
 
     seq = hip_hikes(on_step(noise=0.3), 3, standing="right")
     names, values, conf, pos, views, t_s = seq.arrays()

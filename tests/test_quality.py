@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from formcheck.landmarks import INDEX, LEFT_HIP, LEFT_KNEE, MIRROR, NUM_LANDMARKS, RIGHT_KNEE
-from formcheck.quality import (
+from formcheck.kinematics.quality import (
     LEFT_LEG,
     RIGHT_LEG,
     CleaningSettings,
@@ -430,8 +430,8 @@ from conftest import SHARED_MODEL as MODEL, VIDEOS
 def _real_track(name: str) -> PoseTrack:
     if not (VIDEOS / name).is_file() or not MODEL.is_file():
         pytest.skip("needs the shared videos and pose model")
-    pose = pytest.importorskip("formcheck.pose")
-    sources = pytest.importorskip("formcheck.sources")
+    pose = pytest.importorskip("formcheck.pose.estimator")
+    sources = pytest.importorskip("formcheck.pose.sources")
     with sources.open_video(VIDEOS / name) as source, pose.PoseEstimator(MODEL) as estimator:
         return pose.extract_track(source, estimator, progress=False)
 

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from formcheck.analyze import Analysis, analyse_track
-from formcheck.context import POSITIONS
-from formcheck.specs import load_spec
+from formcheck.kinematics.context import POSITIONS
+from formcheck.specs.spec import load_spec
 from formcheck.track import PoseTrack
 
 from real_footage import CLIPS, TrackCache, rep_start_frames

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from formcheck.landmarks import INDEX, LEFT_KNEE, NUM_LANDMARKS
-from formcheck.quality import clean_track
-from formcheck.smoothing import (
+from formcheck.kinematics.quality import clean_track
+from formcheck.kinematics.smoothing import (
     DEFAULT_BETA,
     DEFAULT_D_CUTOFF_HZ,
     DEFAULT_MIN_CUTOFF_HZ,

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from formcheck.errors import InputError
-from formcheck.sources import (
+from formcheck.pose.sources import (
     Frame,
     TimestampFixer,
     VideoSource,
@@ -139,7 +139,7 @@ def test_portrait_phone_video_comes_out_upright(tmp_path):
 
 def test_rotation_fallback_turns_frames_the_same_way_as_opencv(tmp_path):
     """The manual rotation (for OpenCV builds that do not apply the metadata) matches OpenCV's own."""
-    from formcheck.sources import _ROTATE_CODES
+    from formcheck.pose.sources import _ROTATE_CODES
 
     ffmpeg = ffmpeg_exe()
     landscape = write_mp4(tmp_path / "landscape.mp4", n=3, size=(160, 96))

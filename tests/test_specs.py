@@ -11,10 +11,10 @@ from click.testing import CliRunner
 
 from formcheck.commands.exercises_cmd import command
 from formcheck.errors import SpecError
-from formcheck.metric_catalog import METRICS, all_metric_names, metric_segments, parse_metric
-from formcheck.plan import POSITIONS, VIEWS
-from formcheck.spec_text import describe
-from formcheck.specs import (
+from formcheck.kinematics.catalog import METRICS, all_metric_names, metric_segments, parse_metric
+from formcheck.engine.plan import POSITIONS, VIEWS
+from formcheck.specs.describe import describe
+from formcheck.specs.spec import (
     BodyPosition,
     bundled_ids,
     bundled_specs_dir,
@@ -261,12 +261,12 @@ class TestCatalog:
         )
 
     def test_matches_the_metrics_module_when_it_exists(self):
-        metrics = pytest.importorskip("formcheck.metrics")
+        metrics = pytest.importorskip("formcheck.kinematics.metrics")
         listed = next(
             (getattr(metrics, a) for a in ("METRIC_NAMES", "NAMES", "ALL_METRICS") if hasattr(metrics, a)), None
         )
         if listed is None:
-            pytest.skip("formcheck.metrics lists no names")
+            pytest.skip("formcheck.kinematics.metrics lists no names")
         assert set(all_metric_names()) <= set(listed)
 
 

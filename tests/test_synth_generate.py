@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from formcheck.commands import synth_cmd
 from formcheck.errors import InputError
-from formcheck.specs import bundled_ids
+from formcheck.specs.spec import bundled_ids
 from formcheck.synth import generate as generate_module
 from formcheck.synth.body import Pose
 from formcheck.synth.clip import Clip

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..analyze import SIDES, AnalyzeRequest, run_analyze
-from ..measures import MeasureOptions
+from formcheck.analyze import SIDES, AnalyzeRequest, run_analyze
+from formcheck.measures import MeasureOptions
 
 
 @click.command("analyze")

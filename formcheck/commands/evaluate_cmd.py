@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..errors import InputError
-from ..evaluate import (
+from formcheck.errors import InputError
+from formcheck.evaluate import (
     DEFAULT_HOLD_TOLERANCE_S,
     DEFAULT_VIOLATION_TOLERANCE_S,
     FolderRequest,

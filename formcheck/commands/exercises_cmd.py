@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import SpecError
-from ..spec_text import describe, list_table
-from ..specs import list_specs, load_spec, validate_file
+from formcheck.errors import SpecError
+from formcheck.specs.describe import describe, list_table
+from formcheck.specs.spec import list_specs, load_spec, validate_file
 
 
 def spec_files(paths: tuple[str, ...]) -> list[Path]:

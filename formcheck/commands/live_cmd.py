@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..live import LiveRequest, run_live
-from ..live.session import SIDES
+from formcheck.live import LiveRequest, run_live
+from formcheck.live.session import SIDES
 
 
 @click.command("live")

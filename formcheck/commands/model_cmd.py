@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..model_store import DEFAULT_VARIANT, VARIANTS, ModelFile, find_model
+from formcheck.pose.model_store import DEFAULT_VARIANT, VARIANTS, ModelFile, find_model
 
 
 def describe(model: ModelFile, variant: str) -> list[str]:

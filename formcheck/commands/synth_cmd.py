@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from ..synth.generate import frame_count, generate, generate_truths, select_clips
+from formcheck.synth.generate import frame_count, generate, generate_truths, select_clips
 
 
 def _names(only: tuple[str, ...]) -> list[str]:
@@ -62,10 +62,10 @@ def command(out_dir: Path, only: tuple[str, ...], seed: int, include_all: bool, 
 
 
 def _verify(out_dir: Path, names: list[str], model_path: Path | None) -> None:
-    from ..model_store import find_model
-    from ..synth.readme import write_readme
-    from ..synth.scripts import CLIPS
-    from ..synth.verify import agreement_table, verify_folder
+    from formcheck.pose.model_store import find_model
+    from formcheck.synth.readme import write_readme
+    from formcheck.synth.scripts import CLIPS
+    from formcheck.synth.verify import agreement_table, verify_folder
 
     model = find_model(model_path)
     results = verify_folder(out_dir, model.path, names)

@@ -11,6 +11,6 @@ Modules: capture, worker, pipeline, setup (set-up guidance), sound, keys (keys a
 program (the exercises of a session and session.json), session (the loop and the outputs).
 """
 
-from .session import LiveOutcome, LiveRequest, LiveStats, run_live
+from formcheck.live.session import LiveOutcome, LiveRequest, LiveStats, run_live
 
 __all__ = ["LiveRequest", "LiveOutcome", "LiveStats", "run_live"]

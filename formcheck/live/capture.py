@@ -17,8 +17,8 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
-from ..errors import InputError
-from ..sources import Frame, open_camera, open_video
+from formcheck.errors import InputError
+from formcheck.pose.sources import Frame, open_camera, open_video
 
 log = logging.getLogger(__name__)
 

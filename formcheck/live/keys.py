@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 import cv2
 import numpy as np
 
-from ..errors import InputError
+from formcheck.errors import InputError
 
 PAUSE, NEXT, RESET, PAIN, QUIT = "pause", "next", "reset", "pain", "quit"
 ESC = 27

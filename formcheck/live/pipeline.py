@@ -16,18 +16,18 @@ from typing import Any
 
 import numpy as np
 
-from ..analyze import Analysis, make_report
-from ..context import ContextStream, overall_view
-from ..engine import PHASES, Engine
-from ..engine_types import EngineResult, EngineStatus, Event
-from ..landmarks import NUM_LANDMARKS
-from ..measures import MeasureOptions, measure_exercise
-from ..metrics import MetricsStream, MetricTable
-from ..pose import DetectedPose
-from ..quality import TrackCleaner
-from ..smoothing import LandmarkSmoother
-from ..specs import ExerciseSpec
-from ..track import PoseTrack
+from formcheck.analyze import Analysis, make_report
+from formcheck.kinematics.context import ContextStream, overall_view
+from formcheck.engine.engine import PHASES, Engine
+from formcheck.engine.types import EngineResult, EngineStatus, Event
+from formcheck.landmarks import NUM_LANDMARKS
+from formcheck.measures import MeasureOptions, measure_exercise
+from formcheck.kinematics.metrics import MetricsStream, MetricTable
+from formcheck.pose.estimator import DetectedPose
+from formcheck.kinematics.quality import TrackCleaner
+from formcheck.kinematics.smoothing import LandmarkSmoother
+from formcheck.specs.spec import ExerciseSpec
+from formcheck.track import PoseTrack
 
 NO_POSE = np.full((NUM_LANDMARKS, 4), np.nan)
 NO_WORLD = np.full((NUM_LANDMARKS, 3), np.nan)

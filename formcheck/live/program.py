@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..annotate import FrameAnnotator
-from ..errors import InputError
-from ..measures.stance import StanceSettings, StanceTimer
-from ..specs import ExerciseSpec, resolve_spec
-from .pipeline import LivePipeline
-from .setup import SetupGuide
+from formcheck.outputs.annotate import FrameAnnotator
+from formcheck.errors import InputError
+from formcheck.measures.stance import StanceSettings, StanceTimer
+from formcheck.specs.spec import ExerciseSpec, resolve_spec
+from formcheck.live.pipeline import LivePipeline
+from formcheck.live.setup import SetupGuide
 
 SESSION_NAME = "session.json"
 SESSION_SCHEMA = "formcheck.live-session/1"

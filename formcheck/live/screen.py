@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..annotate import FrameAnnotation
-from ..overlay import AMBER, GREEN, GREY, RED, WHITE, Annotator, Panel
+from formcheck.outputs.annotate import FrameAnnotation
+from formcheck.outputs.overlay import AMBER, GREEN, GREY, RED, WHITE, Annotator, Panel
 
 FONT = cv2.FONT_HERSHEY_DUPLEX
 HUGE, BIG, MEDIUM, SMALL = 0.16, 0.09, 0.06, 0.04  # text heights as fractions of the frame height

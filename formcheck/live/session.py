@@ -22,22 +22,22 @@ from pathlib import Path
 
 import numpy as np
 
-from ..analyze import REPORT_NAME, VIDEO_NAME, summary_text
-from ..annotate import FrameAnnotator
-from ..errors import InputError
-from ..context import POSITION_CODE
-from ..measures import MeasureOptions
-from ..measures.stance import StanceTimer
-from ..report import write_report
-from ..specs import ExerciseSpec
-from . import keys as k
-from .capture import LOST, Capture, CameraTarget, open_capture
-from .pipeline import FrameOutcome, LivePipeline
-from .program import SESSION_NAME, ExerciseRun, Program, session_index
-from .screen import Banner, Screen
-from .setup import EXERCISE, SetupGuide
-from .sound import SoundBoard
-from .worker import PoseResult, PoseWorker
+from formcheck.analyze import REPORT_NAME, VIDEO_NAME, summary_text
+from formcheck.outputs.annotate import FrameAnnotator
+from formcheck.errors import InputError
+from formcheck.kinematics.context import POSITION_CODE
+from formcheck.measures import MeasureOptions
+from formcheck.measures.stance import StanceTimer
+from formcheck.outputs.report import write_report
+from formcheck.specs.spec import ExerciseSpec
+from formcheck.live import keys as k
+from formcheck.live.capture import LOST, Capture, CameraTarget, open_capture
+from formcheck.live.pipeline import FrameOutcome, LivePipeline
+from formcheck.live.program import SESSION_NAME, ExerciseRun, Program, session_index
+from formcheck.live.screen import Banner, Screen
+from formcheck.live.setup import EXERCISE, SetupGuide
+from formcheck.live.sound import SoundBoard
+from formcheck.live.worker import PoseResult, PoseWorker
 
 SIDES = ("auto", "left", "right")
 NO_WINDOW_GIVE_UP_S = 10.0  # without a window nobody can quit: stop retrying a lost camera after this
@@ -107,7 +107,7 @@ class Recorder:
     """The annotated video of the session, written to a temp file and renamed into place when finished."""
 
     def __init__(self, folder: Path, fps: float, size: tuple[int, int]) -> None:
-        from ..video_out import ThreadedVideoWriter
+        from formcheck.outputs.video_writer import ThreadedVideoWriter
 
         self.path = folder / VIDEO_NAME
         fd, tmp = tempfile.mkstemp(prefix=".annotated-", suffix=".mp4", dir=folder)
@@ -460,8 +460,8 @@ def run_live(
         out_dir = _folder(Path(request.out_dir or request.record_dir or "out"))
         record_dir = _folder(Path(request.record_dir)) if request.record_dir is not None else None
         if detect is None:
-            from ..model_store import resolve_model
-            from ..pose import PoseEstimator
+            from formcheck.pose.model_store import resolve_model
+            from formcheck.pose.estimator import PoseEstimator
 
             estimator = stack.enter_context(PoseEstimator(resolve_model(request.model, progress=False)))
             detect = estimator.detect

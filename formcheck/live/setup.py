@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..context import VIEWS
-from ..landmarks import INDEX
-from ..specs import POSITION_OF_START, ExerciseSpec
+from formcheck.kinematics.context import VIEWS
+from formcheck.landmarks import INDEX
+from formcheck.specs.spec import POSITION_OF_START, ExerciseSpec
 
 MIN_BRIGHTNESS = 45.0  # mean grey level (0-255) below which the picture is too dark for the model
 MIN_VISIBILITY = 0.5

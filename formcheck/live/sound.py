@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cues import CueLimiter
-from ..engine_types import Event
+from formcheck.engine.cues import CueLimiter
+from formcheck.engine.types import Event
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..pose import DetectedPose
-from .capture import CapturedFrame, LatestSlot
+from formcheck.pose.estimator import DetectedPose
+from formcheck.live.capture import CapturedFrame, LatestSlot
 
 log = logging.getLogger(__name__)
 

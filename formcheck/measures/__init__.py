@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from ..engine_types import EngineResult, Hold, Violation
-from ..metrics import MetricTable
-from ..specs import ExerciseSpec
-from ..track import PoseTrack
+from formcheck.engine.types import EngineResult, Hold, Violation
+from formcheck.kinematics.metrics import MetricTable
+from formcheck.specs.spec import ExerciseSpec
+from formcheck.track import PoseTrack
 
 
 @dataclass(frozen=True)
@@ -64,32 +64,32 @@ def measure_exercise(
 def _raw_table(unsmoothed: PoseTrack | None, track: PoseTrack) -> MetricTable | None:
     if unsmoothed is None or len(unsmoothed) != len(track):
         return None
-    from ..metrics import compute_metrics
+    from formcheck.kinematics.metrics import compute_metrics
 
     return compute_metrics(unsmoothed)
 
 
 def _stance(spec, track, table, positions, views, result, options, raw) -> Measures:
-    from .stance import measure_stance
+    from formcheck.measures.stance import measure_stance
 
     section, holds = measure_stance(spec, track, table, positions, views, result, options, raw)
     return Measures(sections={"balance": section}, holds=holds)
 
 
 def _squat(spec, track, table, positions, views, result, options, raw) -> Measures:
-    from .single_leg_squat import measure_single_leg_squat
+    from formcheck.measures.single_leg_squat import measure_single_leg_squat
 
     return Measures(sections={"single_leg_squat": measure_single_leg_squat(spec, track, table, views, result)})
 
 
 def _jump(spec, track, table, positions, views, result, options, raw) -> Measures:
-    from .jump import measure_jump_landing
+    from formcheck.measures.jump import measure_jump_landing
 
     return Measures(sections={"jump_landing": measure_jump_landing(spec, track, table, views, options, raw)})
 
 
 def _hop(spec, track, table, positions, views, result, options, raw) -> Measures:
-    from .hop import measure_single_leg_hop
+    from formcheck.measures.hop import measure_single_leg_hop
 
     return Measures(sections={"single_leg_hop": measure_single_leg_hop(spec, track, table, views, options, raw)})
 

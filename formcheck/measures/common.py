@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from ..context import VIEWS
-from ..metrics import MetricTable
-from ..specs import ExerciseSpec
+from formcheck.kinematics.context import VIEWS
+from formcheck.kinematics.metrics import MetricTable
+from formcheck.specs.spec import ExerciseSpec
 
 
 def not_measured(reason: str) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..metrics import MetricTable
-from .common import col
-from .contact import ContactSettings, FootContact, corner_time
+from formcheck.kinematics.metrics import MetricTable
+from formcheck.measures.common import col
+from formcheck.measures.contact import ContactSettings, FootContact, corner_time
 
 FLIGHT_CONTACT = ContactSettings(confirm_up_s=0.03, confirm_down_s=0.05, extrapolate=True)
 SIDES = ("left", "right")

@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from ..landmarks import side_index
-from ..metrics import MetricTable
-from ..track import PoseTrack
-from .common import col, not_measured, other_side, r, view_of, window
-from .flight import foot_intervals, single_leg_flights, with_settings
+from formcheck.landmarks import side_index
+from formcheck.kinematics.metrics import MetricTable
+from formcheck.track import PoseTrack
+from formcheck.measures.common import col, not_measured, other_side, r, view_of, window
+from formcheck.measures.flight import foot_intervals, single_leg_flights, with_settings
 
 LEG_PER_HEIGHT = 0.491
 HOLD_S = 2.0

@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from ..landmarks import side_index
-from ..metrics import MetricTable
-from ..track import PoseTrack
-from .common import col, index_at, not_measured, r, value_near, view_of, window
-from .flight import Flight, find_flights
+from formcheck.landmarks import side_index
+from formcheck.kinematics.metrics import MetricTable
+from formcheck.track import PoseTrack
+from formcheck.measures.common import col, index_at, not_measured, r, value_near, view_of, window
+from formcheck.measures.flight import Flight, find_flights
 
 G = 9.81
 SYMMETRIC_CONTACT_S = 0.07  # both feet within about two frames at 30 fps

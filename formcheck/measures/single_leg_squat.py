@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from ..engine_types import EngineResult
-from ..metrics import MetricTable
-from ..specs import ExerciseSpec
-from ..track import PoseTrack
-from .common import col, nan_peak, not_measured, other_side, r, rule_threshold, value_near, view_of, window
+from formcheck.engine.types import EngineResult
+from formcheck.kinematics.metrics import MetricTable
+from formcheck.specs.spec import ExerciseSpec
+from formcheck.track import PoseTrack
+from formcheck.measures.common import col, nan_peak, not_measured, other_side, r, rule_threshold, value_near, view_of, window
 
 # (report key, spec rule id, metric template, how the rep's value is taken)
 FRONTAL_ITEMS = (

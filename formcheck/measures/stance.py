@@ -26,14 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from ..context import POSITION_CODE
-from ..engine_types import EngineResult, Event, Hold
-from ..metrics import MetricTable
-from ..specs import ExerciseSpec
-from ..track import PoseTrack
-from .common import col, nan_mean, nan_peak, not_measured, other_side, r, view_of, window
-from .contact import ContactSettings, FootContact, corner_time
-from .norms import stance_reference
+from formcheck.kinematics.context import POSITION_CODE
+from formcheck.engine.types import EngineResult, Event, Hold
+from formcheck.kinematics.metrics import MetricTable
+from formcheck.specs.spec import ExerciseSpec
+from formcheck.track import PoseTrack
+from formcheck.measures.common import col, nan_mean, nan_peak, not_measured, other_side, r, view_of, window
+from formcheck.measures.contact import ContactSettings, FootContact, corner_time
+from formcheck.measures.norms import stance_reference
 
 SIDES = ("left", "right")
 END_REASONS = ("touch_down", "hop", "max_time", "lost_tracking", "not_standing", "end_of_video")

@@ -20,8 +20,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..landmarks import LANDMARK_NAMES
-from .rotations import frame_from_up_forward, rot_x, rot_y, rot_z
+from formcheck.landmarks import LANDMARK_NAMES
+from formcheck.synth.rotations import frame_from_up_forward, rot_x, rot_y, rot_z
 
 ORIENTATIONS: dict[str, np.ndarray] = {
     "upright": np.eye(3),

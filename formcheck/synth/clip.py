@@ -7,12 +7,12 @@ from typing import Callable
 
 import numpy as np
 
-from .body import BodyDims, Pose
-from .camera import Camera
-from .mannequin import Look
-from .motion import NoiseLevels, Timeline
-from .placement import Support
-from .shapes import Shape
+from formcheck.synth.body import BodyDims, Pose
+from formcheck.synth.camera import Camera
+from formcheck.synth.mannequin import Look
+from formcheck.synth.motion import NoiseLevels, Timeline
+from formcheck.synth.placement import Support
+from formcheck.synth.shapes import Shape
 
 VIEWS: tuple[str, ...] = ("front", "side")
 POSITIONS: tuple[str, ...] = ("standing", "kneeling", "sitting", "supine", "prone", "side_lying")

@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..errors import InputError
-from ..track_io import write_track
-from ..video_out import ThreadedVideoWriter
-from .clip import Clip
-from .readme import write_readme
-from .render import Renderer, Stage
-from .scripts import CLIPS, SAMPLES, clip_names
-from .simulate import simulate
-from .truetrack import true_track
-from .truth import build_truth, check_faults, write_truth
+from formcheck.errors import InputError
+from formcheck.track_io import write_track
+from formcheck.outputs.video_writer import ThreadedVideoWriter
+from formcheck.synth.clip import Clip
+from formcheck.synth.readme import write_readme
+from formcheck.synth.render import Renderer, Stage
+from formcheck.synth.scripts import CLIPS, SAMPLES, clip_names
+from formcheck.synth.simulate import simulate
+from formcheck.synth.truetrack import true_track
+from formcheck.synth.truth import build_truth, check_faults, write_truth
 
 MAX_DURATION_S = 20.0
 
@@ -109,6 +109,6 @@ def generate_truths(out_dir: str | os.PathLike, names: Iterable[str] = (), seed:
 
 def frame_count(clips: Iterable[Clip], seed: int = 0) -> int:
     """Frames the clips will have (for a progress bar), from their scripts alone."""
-    from .simulate import clip_rng
+    from formcheck.synth.simulate import clip_rng
 
     return sum(len(c.script(clip_rng(c.name, seed)).sample(c.fps)) for c in clips)

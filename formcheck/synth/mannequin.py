@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .body import BodyDims, Skeleton
-from .shapes import Color, Ellipsoid, Material, RoundCone, Shape
+from formcheck.synth.body import BodyDims, Skeleton
+from formcheck.synth.shapes import Color, Ellipsoid, Material, RoundCone, Shape
 
 
 @dataclass(frozen=True)

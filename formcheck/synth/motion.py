@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from .body import POSE_CHANNELS, Pose
+from formcheck.synth.body import POSE_CHANNELS, Pose
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .body import Pose, Skeleton
-from .shapes import Shape
+from formcheck.synth.body import Pose, Skeleton
+from formcheck.synth.shapes import Shape
 
 ANCHOR_MIDPOINTS: dict[str, tuple[str, str]] = {
     "ankles": ("left_ankle", "right_ankle"),

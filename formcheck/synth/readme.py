@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from .clip import Clip
+from formcheck.synth.clip import Clip
 
 HEADER = """# Sample videos (synthetic)
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from .camera import Camera
-from .shapes import Color, Ellipsoid, RoundCone, Shape
+from formcheck.synth.camera import Camera
+from formcheck.synth.shapes import Color, Ellipsoid, RoundCone, Shape
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..landmarks import LANDMARK_NAMES
-from .body import Pose, pose_body
-from .clip import Clip
-from .mannequin import build_mannequin
-from .motion import Motion, add_noise
-from .placement import anchor_point, place
-from .shapes import Shape
+from formcheck.landmarks import LANDMARK_NAMES
+from formcheck.synth.body import Pose, pose_body
+from formcheck.synth.clip import Clip
+from formcheck.synth.mannequin import build_mannequin
+from formcheck.synth.motion import Motion, add_noise
+from formcheck.synth.placement import anchor_point, place
+from formcheck.synth.shapes import Shape
 
 
 @dataclass(frozen=True)

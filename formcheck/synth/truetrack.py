@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..landmarks import LEFT_HIP, RIGHT_HIP
-from ..track import PoseTrack
-from .camera import Camera
+from formcheck.landmarks import LEFT_HIP, RIGHT_HIP
+from formcheck.track import PoseTrack
+from formcheck.synth.camera import Camera
 
 
 def true_landmarks(world_points: np.ndarray, camera: Camera) -> tuple[np.ndarray, np.ndarray]:

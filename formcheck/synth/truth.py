@@ -37,11 +37,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
-from ..landmarks import INDEX, SIDES
-from ..metric_catalog import SIDE_PLACEHOLDER, other_side, parse_metric
-from ..specs import ExerciseSpec, load_spec
-from .simulate import Simulation
+from formcheck.errors import InputError
+from formcheck.landmarks import INDEX, SIDES
+from formcheck.kinematics.catalog import SIDE_PLACEHOLDER, other_side, parse_metric
+from formcheck.specs.spec import ExerciseSpec, load_spec
+from formcheck.synth.simulate import Simulation
 
 SCHEMA = "formcheck.truth/1"
 TRUTH_RULES: tuple[str, ...] = ("knee_above_hip", "knee_bent", "trunk_lean", "knee_valgus", "pelvic_drop")

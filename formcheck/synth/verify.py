@@ -18,9 +18,9 @@ from typing import Iterable
 import cv2
 import numpy as np
 
-from ..landmarks import INDEX, MIRROR
-from ..track_io import read_track
-from .truth import read_truth
+from formcheck.landmarks import INDEX, MIRROR
+from formcheck.track_io import read_track
+from formcheck.synth.truth import read_truth
 
 ANGLES: dict[str, tuple[str, str, str]] = {
     "hip_flexion": ("shoulder", "hip", "knee"),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from ..clip import Clip
-from . import floor, more, standing
+from formcheck.synth.clip import Clip
+from formcheck.synth.scripts import floor
+from formcheck.synth.scripts import more
+from formcheck.synth.scripts import standing
 
 CLIPS: tuple[Clip, ...] = standing.CLIPS + floor.CLIPS + more.CLIPS
 SAMPLES: tuple[Clip, ...] = tuple(c for c in CLIPS if c.sample)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..body import Pose
-from ..camera import Camera
+from formcheck.synth.body import Pose
+from formcheck.synth.camera import Camera
 
 STAND = Pose()
 

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..body import BodyDims, Pose, knee_between, leg_angles, pose_body, sagittal_leg_angles, solve_channel
-from ..camera import Camera
-from ..clip import Clip
-from ..mannequin import build_mannequin
-from ..motion import NoiseLevels, Timeline
-from ..placement import Support
-from .common import STAND, arm, both_arms, both_legs, leg
+from formcheck.synth.body import BodyDims, Pose, knee_between, leg_angles, pose_body, sagittal_leg_angles, solve_channel
+from formcheck.synth.camera import Camera
+from formcheck.synth.clip import Clip
+from formcheck.synth.mannequin import build_mannequin
+from formcheck.synth.motion import NoiseLevels, Timeline
+from formcheck.synth.placement import Support
+from formcheck.synth.scripts.common import STAND, arm, both_arms, both_legs, leg
 
 DIMS = BodyDims()
 BACK_PARTS = ("pelvis", "abdomen", "chest", "shoulders", "head")

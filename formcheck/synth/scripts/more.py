@@ -10,16 +10,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..body import BodyDims, Pose, knee_between, leg_angles, pose_body
-from ..camera import Camera
-from ..clip import Clip
-from ..motion import Timeline
-from ..placement import Support
-from ..rotations import rot_y
-from ..shapes import Box, Ellipsoid, Material
-from .common import FRONT, both_arms, both_legs, leg, pelvis_tilt_sideways
-from .floor import DIMS, FLOOR_CAMERA, FLOOR_NOISE, SUPINE, FeetPlantedSupine, _horizontal
-from .standing import RELAXED
+from formcheck.synth.body import BodyDims, Pose, knee_between, leg_angles, pose_body
+from formcheck.synth.camera import Camera
+from formcheck.synth.clip import Clip
+from formcheck.synth.motion import Timeline
+from formcheck.synth.placement import Support
+from formcheck.synth.rotations import rot_y
+from formcheck.synth.shapes import Box, Ellipsoid, Material
+from formcheck.synth.scripts.common import FRONT, both_arms, both_legs, leg, pelvis_tilt_sideways
+from formcheck.synth.scripts.floor import DIMS, FLOOR_CAMERA, FLOOR_NOISE, SUPINE, FeetPlantedSupine, _horizontal
+from formcheck.synth.scripts.standing import RELAXED
 
 BALL_RADIUS_M = 0.28
 BALL_REACH_M = 1.22

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..camera import Camera
-from ..clip import Clip
-from ..motion import NoiseLevels, Timeline
-from ..placement import Support
-from ..rotations import rot_y
-from ..shapes import Box, Material
-from .common import FRONT, STAND, arm, both_arms, both_legs, leg, other, pelvis_tilt_sideways
+from formcheck.synth.camera import Camera
+from formcheck.synth.clip import Clip
+from formcheck.synth.motion import NoiseLevels, Timeline
+from formcheck.synth.placement import Support
+from formcheck.synth.rotations import rot_y
+from formcheck.synth.shapes import Box, Material
+from formcheck.synth.scripts.common import FRONT, STAND, arm, both_arms, both_legs, leg, other, pelvis_tilt_sideways
 
 RELAXED = STAND.with_values(**leg("left", knee=3), **leg("right", knee=3))
 

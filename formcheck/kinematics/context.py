@@ -20,8 +20,8 @@ from typing import Final
 
 import numpy as np
 
-from .metrics import MetricTable
-from .track import PoseTrack
+from formcheck.kinematics.metrics import MetricTable
+from formcheck.track import PoseTrack
 
 VIEWS: Final[tuple[str, ...]] = ("unknown", "front", "side")
 POSITIONS: Final[tuple[str, ...]] = ("unknown", "standing", "kneeling", "sitting", "supine", "prone", "side_lying")

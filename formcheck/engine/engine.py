@@ -24,15 +24,15 @@ from typing import Any
 
 import numpy as np
 
-from . import counter as rc
-from . import hold as hc
-from . import rules as ru
-from .cues import CueLimiter
-from .engine_types import ActiveViolation, EngineResult, EngineStatus, Event, Hold, Rep, Violation
-from .errors import InputError
-from .plan import VIEWS, Plan, Prepared, compile_plan, prepare
-from .side_motion import SideByMotion
-from .specs import ExerciseSpec
+from formcheck.engine import counter as rc
+from formcheck.engine import hold as hc
+from formcheck.engine import rules as ru
+from formcheck.engine.cues import CueLimiter
+from formcheck.engine.types import ActiveViolation, EngineResult, EngineStatus, Event, Hold, Rep, Violation
+from formcheck.errors import InputError
+from formcheck.engine.plan import VIEWS, Plan, Prepared, compile_plan, prepare
+from formcheck.engine.side_motion import SideByMotion
+from formcheck.specs.spec import ExerciseSpec
 
 __all__ = [
     "Engine",

@@ -13,7 +13,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Final
 
-from .landmarks import INDEX, SIDES
+from formcheck.landmarks import INDEX, SIDES
 
 SIDE_PLACEHOLDER: Final = "{side}"
 OTHER_PLACEHOLDER: Final = "{other}"

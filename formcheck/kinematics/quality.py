@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .landmarks import (
+from formcheck.landmarks import (
     INDEX,
     LEFT_ANKLE,
     LEFT_ELBOW,
@@ -51,7 +51,7 @@ from .landmarks import (
     RIGHT_SHOULDER,
     RIGHT_WRIST,
 )
-from .track import PoseTrack
+from formcheck.track import PoseTrack
 
 LEFT_LEG: tuple[int, ...] = (LEFT_HIP, LEFT_KNEE, LEFT_ANKLE, LEFT_HEEL, LEFT_FOOT_INDEX)
 RIGHT_LEG: tuple[int, ...] = (RIGHT_HIP, RIGHT_KNEE, RIGHT_ANKLE, RIGHT_HEEL, RIGHT_FOOT_INDEX)

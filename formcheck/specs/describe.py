@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .metric_catalog import OTHER_PLACEHOLDER, SIDE_PLACEHOLDER, parse_metric
-from .specs import SAFETY_RULE_ID, Condition, ExerciseSpec, RuleSpec
+from formcheck.kinematics.catalog import OTHER_PLACEHOLDER, SIDE_PLACEHOLDER, parse_metric
+from formcheck.specs.spec import SAFETY_RULE_ID, Condition, ExerciseSpec, RuleSpec
 
 POSITION_WORDS = {
     "standing": "standing",

@@ -15,16 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import hold as hold_codes
-from . import rules as rule_codes
-from .metric_catalog import OTHER_PLACEHOLDER, metric_segments, parse_metric
-from .specs import SAFETY_RULE_ID, Condition, ExerciseSpec, RuleSpec, template_sides
+from formcheck.engine import hold as hold_codes
+from formcheck.engine import rules as rule_codes
+from formcheck.kinematics.catalog import OTHER_PLACEHOLDER, metric_segments, parse_metric
+from formcheck.specs.spec import SAFETY_RULE_ID, Condition, ExerciseSpec, RuleSpec, template_sides
 
-try:  # the kinematics helper's context module names the codes; these are the agreed defaults
-    from .context import POSITIONS, VIEWS  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the state of the tree
-    POSITIONS = ("unknown", "standing", "kneeling", "sitting", "supine", "prone", "side_lying")
-    VIEWS = ("unknown", "front", "side")
+from formcheck.kinematics.context import POSITIONS, VIEWS
 
 UNKNOWN = 0  # code of "unknown" in both POSITIONS and VIEWS
 

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from .atomic import atomic_path
+from formcheck.outputs.atomic import atomic_path
 
 SCHEMA = "formcheck.report/1"
 REP_FIELDS = ("n", "start_s", "end_s", "side", "peak", "violations")

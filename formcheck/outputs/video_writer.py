@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .errors import InputError
+from formcheck.errors import InputError
 
 CODECS: tuple[str, ...] = ("avc1", "mp4v")
 

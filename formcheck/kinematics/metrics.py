@@ -59,10 +59,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import geometry as geo
-from .errors import SpecError
-from .landmarks import INDEX, LEFT_HIP, LEFT_SHOULDER, NOSE, NUM_LANDMARKS, RIGHT_HIP, RIGHT_SHOULDER, SIDES, side_index
-from .track import PoseTrack
+from formcheck import geometry as geo
+from formcheck.errors import SpecError
+from formcheck.landmarks import INDEX, LEFT_HIP, LEFT_SHOULDER, NOSE, NUM_LANDMARKS, RIGHT_HIP, RIGHT_SHOULDER, SIDES, side_index
+from formcheck.track import PoseTrack
 
 LS, RS, LH, RH = LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP
 LEFT_EAR, RIGHT_EAR = INDEX["left_ear"], INDEX["right_ear"]

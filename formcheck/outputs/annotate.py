@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine_types import EngineStatus
-from .overlay import AngleLabel, Panel, metric_label
-from .plan import Plan, compile_plan
-from .specs import ExerciseSpec
+from formcheck.engine.types import EngineStatus
+from formcheck.outputs.overlay import AngleLabel, Panel, metric_label
+from formcheck.engine.plan import Plan, compile_plan
+from formcheck.specs.spec import ExerciseSpec
 
 MAX_LABELS = 4
 

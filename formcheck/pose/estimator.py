@@ -20,10 +20,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .errors import InputError, ModelError
-from .landmarks import LEFT_HIP, LEFT_SHOULDER, NUM_LANDMARKS, RIGHT_HIP, RIGHT_SHOULDER
-from .sources import Frame, captured_stderr, iter_frames_prefetched
-from .track import PoseTrack
+from formcheck.errors import InputError, ModelError
+from formcheck.landmarks import LEFT_HIP, LEFT_SHOULDER, NUM_LANDMARKS, RIGHT_HIP, RIGHT_SHOULDER
+from formcheck.pose.sources import Frame, captured_stderr, iter_frames_prefetched
+from formcheck.track import PoseTrack
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import InputError
+from formcheck.errors import InputError
 
 FILE_MODE = 0o644  # mkstemp makes files private; our outputs are ordinary files
 

@@ -19,8 +19,8 @@ from types import MappingProxyType
 
 import platformdirs
 
-from . import model_build
-from .errors import ModelError
+from formcheck.pose import model_build
+from formcheck.errors import ModelError
 
 VARIANTS: tuple[str, ...] = ("lite", "full", "heavy")
 DEFAULT_VARIANT = "full"

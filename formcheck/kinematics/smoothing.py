@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .quality import TorsoScale, torso_scale
-from .track import PoseTrack
+from formcheck.kinematics.quality import TorsoScale, torso_scale
+from formcheck.track import PoseTrack
 
 # Chosen by measurement (tests/test_smoothing.py repeats it) on squat-like reps (0.6 torso lengths down and up
 # in 1 to 2.5 s, 1 s holds between) with white jitter of 0.3 to 1% of body height, at 30 fps: during holds the

@@ -30,8 +30,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import __version__
-from .errors import ModelError
+from formcheck import __version__
+from formcheck.errors import ModelError
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from .errors import SpecError
-from .metric_catalog import OTHER_PLACEHOLDER, SIDE_PLACEHOLDER, MetricRef, parse_metric, suggest_metric
+from formcheck.errors import SpecError
+from formcheck.kinematics.catalog import OTHER_PLACEHOLDER, SIDE_PLACEHOLDER, MetricRef, parse_metric, suggest_metric
 
 Category = Literal["stretch", "strength", "core", "balance", "functional", "safety"]
 StartPosition = Literal["standing", "half_kneeling", "seated", "supine", "prone", "side_lying"]
@@ -308,7 +308,7 @@ class ExerciseSpec(_Model):
 
 def bundled_specs_dir(package_dir: Path | None = None) -> Path:
     """The folder of bundled specs: inside the installed package, or `exercise_specs/` beside it in a checkout."""
-    package = package_dir or Path(__file__).resolve().parent
+    package = package_dir or Path(__file__).resolve().parents[1]
     for candidate in (package / "exercise_specs", package.parent / "exercise_specs"):
         if candidate.is_dir():
             return candidate

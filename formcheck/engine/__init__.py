@@ -1,0 +1,1 @@
+"""The checker engine: a spec compiled against the metric columns, stepped frame by frame into reps, holds and violations."""

@@ -1,0 +1,1 @@
+"""What a run leaves behind: report.json, metrics.csv, the drawn overlay, the annotated video, atomic file writes."""
