@@ -9,9 +9,8 @@ import pytest
 
 from formcheck.cli import main
 from formcheck.errors import InputError
-from formcheck.evaluate import (
-    FolderRequest,
-    evaluate_folder,
+from formcheck.evaluate.folder import FolderRequest, evaluate_folder
+from formcheck.evaluate.scores import (
     evaluation_json,
     format_table,
     read_report,

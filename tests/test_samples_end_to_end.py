@@ -14,7 +14,7 @@ import pytest
 
 from formcheck.analyze import AnalyzeRequest, run_analyze
 from formcheck.cli import main
-from formcheck.evaluate import read_report, read_truth, score_clip
+from formcheck.evaluate.scores import read_report, read_truth, score_clip
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 CLIPS = sorted(p.name[: -len(".truth.json")] for p in SAMPLES.glob("*.truth.json"))

@@ -8,11 +8,10 @@ from pathlib import Path
 import click
 
 from formcheck.errors import InputError
-from formcheck.evaluate import (
+from formcheck.evaluate.folder import FolderRequest, evaluate_folder
+from formcheck.evaluate.scores import (
     DEFAULT_HOLD_TOLERANCE_S,
     DEFAULT_VIOLATION_TOLERANCE_S,
-    FolderRequest,
-    evaluate_folder,
     evaluation_json,
     format_table,
     read_report,
@@ -52,6 +51,8 @@ def command(paths: tuple[Path, ...], reports_dir: Path | None, tracks: bool, rer
     formcheck evaluate REPORT.json TRUTH.json
     formcheck evaluate DIR        every DIR/NAME.truth.json against REPORTS/NAME/report.json,
                                   running analyze (no video) where that report is missing
+    formcheck evaluate REAL_DIR   a folder of real clips with a labels.json (hand labels):
+                                  each clip scored against its labels within their tolerance
 
     Prints a table per clip, per exercise and overall: rep count error, hold duration error, and
     violation detection precision and recall (a detection matches a true window of the same rule and
