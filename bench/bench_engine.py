@@ -17,8 +17,10 @@ import time
 import numpy as np
 
 from formcheck.engine.engine import run
+from formcheck.landmarks import BODY_SIDES
+from formcheck.kinematics.metrics import MetricTable
 from formcheck.kinematics.catalog import METRICS, all_metric_names, parse_metric
-from formcheck.engine.plan import POSITIONS, VIEWS
+from formcheck.kinematics.context import POSITIONS, VIEWS
 from formcheck.specs.spec import POSITION_OF_START, ExerciseSpec, list_specs
 
 NAMES = all_metric_names()
@@ -29,7 +31,7 @@ def _columns_for(text: str) -> list[int]:
     if ref is None:
         return []
     if ref.is_template:
-        return [NAMES.index(f"{ref.base}_{s}") for s in ("left", "right")]
+        return [NAMES.index(f"{ref.base}_{s}") for s in BODY_SIDES]
     return [NAMES.index(ref.name_for(None))]
 
 
@@ -91,7 +93,7 @@ def bench_spec(spec: ExerciseSpec, frames: int, repeat: int) -> tuple[float, int
     found = 0
     for _ in range(repeat):
         start = time.perf_counter()
-        result, _columns = run(spec, NAMES, values, confidence, positions, views, t_s)
+        result, _columns = run(spec, MetricTable(NAMES, values, confidence), positions, views, t_s)
         elapsed = time.perf_counter() - start
         best = max(best, frames / elapsed)
         found = len(result.reps) + len(result.holds) + len(result.violations)

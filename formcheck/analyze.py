@@ -18,7 +18,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +27,12 @@ import numpy as np
 from formcheck import __version__
 from formcheck.outputs.annotate import FrameAnnotator
 from formcheck.kinematics.context import POSITIONS, VIEWS, detect_position, detect_view
-from formcheck.engine.engine import PHASES, Engine, run as run_engine
-from formcheck.engine.types import EngineResult
+from formcheck.engine.engine import Engine, run as run_engine
+from formcheck.engine.summary import Summary
+from formcheck.engine.types import PHASES, EngineResult
 from formcheck.errors import InputError
+from formcheck.history.record import HistoryNote, HistoryTarget, record_run
+from formcheck.landmarks import SIDE_CHOICES
 from formcheck.measures import MeasureOptions, Measures, measure_exercise
 from formcheck.kinematics.metrics import MetricTable, compute_metrics
 from formcheck.outputs.overlay import Annotator
@@ -44,7 +47,6 @@ REPORT_NAME = "report.json"
 METRICS_NAME = "metrics.csv"
 VIDEO_NAME = "annotated.mp4"
 TRACK_SUFFIXES = (".csv", ".npz")
-SIDES = ("auto", "left", "right")
 CANVAS_BGR = (48, 44, 40)
 
 
@@ -77,8 +79,12 @@ class AnalyzeRequest:
     write_video: bool = True
     save_track: Path | None = None
     model: Path | None = None
+    model_variant: str | None = None  # lite, full or heavy; None: full, or the file in $FORMCHECK_MODEL
     progress: bool = True
     measure_options: MeasureOptions = field(default_factory=MeasureOptions)
+    spec: ExerciseSpec | None = None  # a spec made in code (e.g. tailored to a plan), instead of exercise/spec_path
+    history: HistoryTarget | None = None  # record the run there once its outputs are written (None: do not)
+    skeleton_only: bool = False  # annotated video and report.html thumbnails: the skeleton on a plain background
 
 
 @dataclass(frozen=True)
@@ -89,20 +95,21 @@ class AnalyzeOutcome:
     report_path: Path
     report: dict
     summary: str
+    history: HistoryNote | None = None  # the recorded session, or why it was not recorded
 
 
 def analyse_track(
     track: PoseTrack, spec: ExerciseSpec, *, side: str = "auto", options: MeasureOptions = MeasureOptions()
 ) -> Analysis:
     """Clean, smooth and measure a track, then judge it against the spec."""
-    if side not in SIDES:
-        raise InputError(f"side must be one of {', '.join(SIDES)}, not {side!r}")
+    if side not in SIDE_CHOICES:
+        raise InputError(f"side must be one of {', '.join(SIDE_CHOICES)}, not {side!r}")
     unsmoothed = clean_track(track)
     cleaned = smooth_track(unsmoothed)
     table = compute_metrics(cleaned)
     views, view = detect_view(cleaned, table)
     positions = detect_position(cleaned, table)
-    result, columns = run_engine(spec, table, positions, views, cleaned.t_s, side)
+    result, columns = run_engine(spec, table, positions, views, cleaned.t_s, side=side)
     measures = measure_exercise(spec, cleaned, table, positions, views, result, options, unsmoothed=unsmoothed)
     return Analysis(track, cleaned, table, positions, views, view, spec, result, columns, measures, side)
 
@@ -114,22 +121,28 @@ def _most_common(codes: np.ndarray, names: tuple[str, ...], seen: np.ndarray) ->
     return names[int(np.argmax(counts))]
 
 
+def make_summary(analysis: Analysis) -> Summary:
+    """The report's summary of an analysis (the measures' holds and violations included)."""
+    raw, result, measures = analysis.raw, analysis.result, analysis.measures
+    return Summary.build(
+        analysis.spec, result, holds=_holds(analysis), violations=_violations(analysis),
+        pose_coverage=round(float(raw.has_pose.mean()), 4) if len(raw) else 0.0,
+        position=_most_common(analysis.positions, POSITIONS, analysis.track.has_pose),
+    )
+
+
+def _holds(analysis: Analysis) -> tuple:
+    measures = analysis.measures
+    return tuple(measures.holds if measures.holds is not None else analysis.result.holds)
+
+
+def _violations(analysis: Analysis) -> list:
+    return sorted((*analysis.result.violations, *analysis.measures.violations), key=lambda v: (v.start_s, v.rule))
+
+
 def make_report(analysis: Analysis, *, source: str, fps: float | None = None, extra: dict | None = None) -> dict:
     """The `formcheck.report/1` dict for an analysis."""
     raw, result, measures = analysis.raw, analysis.result, analysis.measures
-    holds = measures.holds if measures.holds is not None else result.holds
-    violations = sorted((*result.violations, *measures.violations), key=lambda v: (v.start_s, v.rule))
-    has_pose = raw.has_pose
-    summary = {
-        **result.summary,
-        "rep_count": len(result.reps),
-        "holds": len(holds),
-        "holds_met": sum(1 for h in holds if h.met),
-        "violation_count": len(violations),
-        "violations_by_rule": _count_by_rule(violations),
-        "pose_coverage": round(float(has_pose.mean()), 4) if len(raw) else 0.0,
-        "position": _most_common(analysis.positions, POSITIONS, analysis.track.has_pose),
-    }
     sections: dict[str, Any] = {
         "side": result.side,
         "spec": {"id": analysis.spec.id, "name": analysis.spec.name, "path": analysis.spec.path or None,
@@ -147,21 +160,14 @@ def make_report(analysis: Analysis, *, source: str, fps: float | None = None, ex
         fps=fps if fps else raw.fps,
         duration_s=raw.duration_s,
         frames=len(raw),
-        frames_with_pose=int(has_pose.sum()),
+        frames_with_pose=int(raw.has_pose.sum()),
         view=analysis.view,
         reps=result.reps,
-        holds=holds,
-        violations=violations,
-        summary=summary,
+        holds=_holds(analysis),
+        violations=_violations(analysis),
+        summary=make_summary(analysis),
         extra=sections,
     )
-
-
-def _count_by_rule(violations) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for v in violations:
-        counts[v.rule] = counts.get(v.rule, 0) + 1
-    return counts
 
 
 def summary_text(report: dict, out_dir: Path | None = None) -> str:
@@ -205,9 +211,9 @@ def run_analyze(request: AnalyzeRequest) -> AnalyzeOutcome:
         raise InputError(f"{source_path}: no such file")
     if source_path.is_dir():
         raise InputError(f"{source_path}: is a folder, not a video or a track file")
-    spec = resolve_spec(request.exercise, request.spec_path)
-    if request.side not in SIDES:
-        raise InputError(f"side must be one of {', '.join(SIDES)}, not {request.side!r}")
+    spec = request.spec or resolve_spec(request.exercise, request.spec_path)
+    if request.side not in SIDE_CHOICES:
+        raise InputError(f"side must be one of {', '.join(SIDE_CHOICES)}, not {request.side!r}")
     out_dir = _prepare_out_dir(Path(request.out_dir))
     if request.save_track is not None:
         _check_track_target(Path(request.save_track))
@@ -234,7 +240,8 @@ def run_analyze(request: AnalyzeRequest) -> AnalyzeOutcome:
         write_metrics_csv(staging / METRICS_NAME, frame=analysis.track.frame, t_s=analysis.track.t_s,
                           columns=metric_columns(analysis))
         if request.write_video:
-            frames = _video_frames(source_path, analysis.track) if not is_track else _canvas_frames(analysis.track)
+            frames = (_canvas_frames(analysis.track) if is_track or request.skeleton_only
+                      else _video_frames(source_path, analysis.track))
             write_annotated_video(analysis, frames, staging / VIDEO_NAME, fps=fps, progress=request.progress)
         write_report(staging / REPORT_NAME, report)
         for name in outputs + [REPORT_NAME]:
@@ -243,7 +250,14 @@ def run_analyze(request: AnalyzeRequest) -> AnalyzeOutcome:
         raise InputError(f"{out_dir}: cannot write the outputs ({exc.strerror or exc})") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return AnalyzeOutcome(out_dir, out_dir / REPORT_NAME, report, summary_text(report, out_dir))
+    from formcheck.reports.session_page import save_session_page  # imported here: the reports stage reads analyze
+
+    save_session_page(out_dir, report, analysis, video=None if is_track or request.skeleton_only else source_path)
+    outcome = AnalyzeOutcome(out_dir, out_dir / REPORT_NAME, report, summary_text(report, out_dir))
+    if request.history is None:
+        return outcome
+    return replace(outcome, history=record_run(request.history, report, kind="analyze",
+                                               report_path=outcome.report_path, source=source_path))
 
 
 def _prepare_out_dir(out_dir: Path) -> Path:
@@ -273,14 +287,15 @@ def _check_track_target(path: Path) -> None:
 
 def _extract(path: Path, request: AnalyzeRequest) -> tuple[PoseTrack, float]:
     """Run MediaPipe over the video (imported here so that track inputs never load it)."""
-    from formcheck.pose.model_store import resolve_model
+    from formcheck.pose.model_store import find_model
     from formcheck.pose.estimator import PoseEstimator, extract_track
     from formcheck.pose.sources import open_video
 
     with open_video(path) as source:  # check the video before looking for a model
-        model = resolve_model(request.model, progress=request.progress)
-        with PoseEstimator(model) as estimator:
+        model = find_model(request.model, variant=request.model_variant, progress=request.progress)
+        with PoseEstimator(model.path) as estimator:
             track = extract_track(source, estimator, progress=request.progress)
+        track.meta["pose"].update(model.report_fields())  # the report's track.pose section
         return track, float(source.fps)
 
 

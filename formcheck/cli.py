@@ -22,6 +22,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "synth_cmd",
     "evaluate_cmd",
     "live_cmd",
+    "plan_cmd",
+    "history_cmd",
+    "today_cmd",
+    "progress_cmd",
 )
 
 
@@ -42,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(status, int) and not isinstance(status, bool):  # a command's ctx.exit(n) / Exit(n)
             return status
     except FormcheckError as exc:
-        click.echo(f"formcheck: error: {exc}", err=True)
+        for line in str(exc).splitlines() or [""]:  # a message of several problems: one line each
+            click.echo(f"formcheck: error: {line}", err=True)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("formcheck: aborted", err=True)

@@ -19,3 +19,11 @@ class SpecError(FormcheckError):
 
 class ModelError(FormcheckError):
     """No pose model could be found, downloaded or built."""
+
+
+class PlanError(FormcheckError):
+    """A prescription (plan) file that does not validate."""
+
+
+class HistoryError(FormcheckError):
+    """A history database that cannot be opened, read or written."""

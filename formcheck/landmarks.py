@@ -63,7 +63,8 @@ RIGHT_HEEL: Final = 30
 LEFT_FOOT_INDEX: Final = 31
 RIGHT_FOOT_INDEX: Final = 32
 
-SIDES: Final[tuple[str, str]] = ("left", "right")
+BODY_SIDES: Final[tuple[str, str]] = ("left", "right")  # the body's two sides, as landmark names spell them
+SIDE_CHOICES: Final[tuple[str, str, str]] = ("auto", *BODY_SIDES)  # what --side takes: a side, or auto (found)
 
 
 def side_index(side: str, part: str) -> int:

@@ -49,3 +49,12 @@ def real_videos() -> Path:
 def samples_dir() -> Path:
     """The bundled synthetic sample clips with their truth files."""
     return SAMPLES
+
+
+@pytest.fixture(autouse=True)
+def _private_history(tmp_path_factory, monkeypatch) -> Path:
+    """Every test records into its own history database, never the user's (and follows no default plan)."""
+    path = tmp_path_factory.mktemp("history") / "history.sqlite"
+    monkeypatch.setenv("FORMCHECK_HISTORY", str(path))
+    monkeypatch.delenv("FORMCHECK_PLAN", raising=False)
+    return path

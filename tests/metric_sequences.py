@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.engine.engine import run
+from formcheck.kinematics.metrics import MetricTable
 from formcheck.kinematics.catalog import METRICS, all_metric_names
 from formcheck.engine.plan import POSITIONS, VIEWS
 
@@ -106,8 +107,13 @@ class Timeline:
         t_s = np.arange(len(self.rows)) / self.fps
         return NAMES, values, confidence, np.array(self.positions), np.array(self.views), t_s
 
+    def table(self):
+        """(MetricTable, positions, views, t_s): what `engine.run` takes."""
+        names, values, confidence, positions, views, t_s = self.arrays()
+        return MetricTable(names, values, confidence), positions, views, t_s
+
     def run(self, spec, side: str = "auto"):
-        return run(spec, *self.arrays(), side=side)
+        return run(spec, *self.table(), side=side)
 
 
 def rule_count(result, rule: str, side: str | None = "any") -> int:

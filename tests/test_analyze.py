@@ -51,7 +51,7 @@ def video_run(tmp_path_factory, pose_model):
 def test_video_run_writes_the_three_outputs(video_run):
     outcome, _ = video_run
     names = sorted(p.name for p in outcome.out_dir.iterdir())
-    assert names == ["annotated.mp4", "metrics.csv", "report.json"]  # no staging folder left behind
+    assert names == ["annotated.mp4", "metrics.csv", "report.html", "report.json"]  # no staging folder left behind
 
 
 def test_report_follows_the_contract(video_run):
@@ -115,7 +115,7 @@ def test_saved_track_reanalyses_to_the_same_result(video_run, tmp_path):
     again = run_analyze(AnalyzeRequest(input=track_path, out_dir=tmp_path, write_video=False, progress=False))
     strip = lambda r: [(v["rule"], v["side"], v["start_s"], v["end_s"]) for v in r["violations"]]  # noqa: E731
     assert strip(again.report) == strip(outcome.report)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.csv", "report.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.csv", "report.html", "report.json"]
 
 
 def test_track_input_reports_reps_and_holds(tmp_path):
@@ -132,6 +132,11 @@ def test_track_input_reports_reps_and_holds(tmp_path):
         assert true_rep["start_s"] <= middle <= true_rep["end_s"]
     count, size = _frame_count(tmp_path / "annotated.mp4")  # drawn on a plain canvas
     assert count == report["frames"] and size == (640, 360)
+    summary = report["summary"]  # the contract's keys first, each count once, agreeing with the lists
+    assert list(summary)[:3] == ["rep_count", "violation_count", "pose_coverage"]
+    assert "reps_counted" not in summary and "holds_counted" not in summary
+    assert summary["rep_count"] == len(report["reps"]) and summary["holds"] == len(report["holds"])
+    assert summary["violation_count"] == len(report["violations"]) and summary["pose_coverage"] == 1.0
 
 
 def test_track_without_world_columns_still_measures(tmp_path):
@@ -158,7 +163,9 @@ def test_gaps_stay_gaps_and_lower_the_pose_count(tmp_path):
 
 
 def _run_cli(args: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "formcheck", *args], capture_output=True, text=True, timeout=300)
+    # run outside the checkout: `python -m` puts the working folder on sys.path, the installed package must answer
+    return subprocess.run([sys.executable, "-m", "formcheck", *args], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parent)
 
 
 def _assert_one_line_error(result: subprocess.CompletedProcess, *needles: str) -> None:
@@ -230,7 +237,7 @@ def test_video_without_a_person_is_an_error_and_keeps_earlier_outputs(tmp_path, 
     result = _run_cli(["analyze", str(blank), "--out", str(out), "--model", str(pose_model), "--no-progress"])
     _assert_one_line_error(result, "empty_room.mp4", "no person")
     assert (out / "report.json").read_text() == before  # the earlier run's report is untouched
-    assert sorted(p.name for p in out.iterdir()) == ["metrics.csv", "report.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.csv", "report.html", "report.json"]
 
 
 def test_exercise_and_spec_together_is_a_usage_error(tmp_path):

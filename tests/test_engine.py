@@ -7,9 +7,12 @@ import dataclasses
 import numpy as np
 import pytest
 
-from formcheck.engine.engine import Engine, EngineResult, Event, run
+from formcheck.engine.engine import Engine, run
+from formcheck.engine.summary import Summary, merge_results
+from formcheck.engine.types import EngineResult, Event
 from formcheck.errors import InputError
 from formcheck.engine.plan import POSITIONS, VIEWS
+from formcheck.kinematics.metrics import MetricTable
 from formcheck.specs.spec import load_spec, parse_spec
 from metric_sequences import NAMES, Timeline, rule_count
 
@@ -78,7 +81,9 @@ class TestReps:
         assert [r.side for r in result.reps] == ["left"] * 3 + ["right"] * 2
         assert [r.n for r in result.reps] == [1, 2, 3, 1, 2]
         assert result.side == "both"
-        assert result.summary["reps_by_side"] == {"left": 3, "right": 2}
+        summary = Summary.build(spec_from(), result, holds=result.holds, violations=result.violations,
+                                pose_coverage=1.0, position="supine")
+        assert summary.reps_by_side == {"left": 3, "right": 2} and summary.rep_count == 5
 
     def test_one_side_only_is_reported_as_that_side(self):
         result, _ = lifts(start(), 3, side="right").run(spec_from())
@@ -114,8 +119,8 @@ class TestReps:
         [done] = [e for e in events if e.kind == "set_done"]
         assert done.n == 1
         assert any(s.resting and s.rest_left_s is not None and s.rest_left_s > 0 for s in statuses)
-        assert statuses[-1].set_no == 2 and statuses[-1].reps == 4
-        assert engine.finish().summary["sets_completed"] == 1
+        assert statuses[-1].set_no == 2 and statuses[-1].side_reps == 4 and statuses[-1].rep_count == 4
+        assert engine.finish().stats.sets_completed == 1
 
 
 class TestRulesAndMeasurement:
@@ -135,11 +140,11 @@ class TestRulesAndMeasurement:
         names, values, conf, pos, views, t_s = seq.arrays()
         values[:, NAMES.index("knee_flexion_left")] = np.nan
         values[:, NAMES.index("knee_flexion_right")] = np.nan
-        result, _ = run(spec_from(side_detect=None, sides="left"), names, values, conf, pos, views, t_s)
+        result, _ = run(spec_from(side_detect=None, sides="left"), MetricTable(names, values, conf), pos, views, t_s)
         assert len(result.reps) == 2
         assert "knee_bent" in result.not_measured
         assert "not visible" in result.not_measured["knee_bent"]
-        assert result.summary["measured_fraction"]["knee_bent"] == 0.0
+        assert result.stats.measured_fraction["knee_bent"] == 0.0
 
     def test_a_rule_needing_another_view_is_not_measured_in_this_one(self):
         seq = lifts(start(view="front"), 2, side="left", knee=30.0)
@@ -224,7 +229,7 @@ class TestKneeAboveHip:
         result, columns = seq.run(self.safety())
         assert result.violations == ()
         assert np.isnan(columns["fault_knee_above_hip"]).all()
-        assert result.summary["measured_fraction"]["knee_above_hip"] is None
+        assert result.stats.measured_fraction["knee_above_hip"] is None
 
     def test_unknown_position_is_not_measured(self):
         seq = Timeline(position="unknown", view="side")
@@ -292,7 +297,7 @@ class TestStepMatchesRun:
         assert stepped.reps == batch.reps
         assert stepped.holds == batch.holds
         assert stepped.violations == batch.violations
-        assert stepped.summary == batch.summary
+        assert stepped.stats == batch.stats
         assert len(batch.violations) + len(batch.reps) + len(batch.holds) > 0
 
 
@@ -312,8 +317,8 @@ class TestPainStopAndApi:
         assert engine.step(len(t_s), t_s[-1] + 0.1, values[-1], conf[-1], pos[-1], views[-1]) == []
         assert engine.status.stopped_for_pain and engine.status.phase == "stopped"
         result = engine.finish()
-        assert result.summary["pain_stop"] is True
-        assert result.summary["pain_stop_t_s"] == pytest.approx(t_s[-1])
+        assert result.stats.pain_stop is True
+        assert result.stats.pain_stop_t_s == pytest.approx(t_s[-1])
         [hold] = result.holds
         assert hold.side == "left" and not hold.met
 
@@ -340,31 +345,36 @@ class TestPainStopAndApi:
         with pytest.raises(dataclasses.FrozenInstanceError):
             Event("rep", 0.0).kind = "x"  # type: ignore[misc]
 
-    def test_run_accepts_a_metric_table(self):
+    def test_run_gives_what_stepping_gives_frame_by_frame(self):
         seq = lifts(start(), 2)
         names, values, conf, pos, views, t_s = seq.arrays()
-
-        class Table:  # the shape of metrics.MetricTable
-            def __init__(self):
-                self.names, self.values, self.confidence = names, values, conf
-
-        by_table, _ = run(spec_from(), Table(), pos, views, t_s)
-        by_arrays, _ = run(spec_from(), names, values, conf, pos, views, t_s)
-        assert by_table == by_arrays and len(by_table.reps) == 2
+        batch, columns = run(spec_from(), MetricTable(names, values, conf), pos, views, t_s)
+        engine = Engine(spec_from(), NAMES)
+        states = []
+        for i in range(len(t_s)):
+            engine.step(i, t_s[i], values[i], conf[i], pos[i], views[i])
+            states.append(engine.frame_state())
+        assert engine.finish() == batch and len(batch.reps) == 2
+        assert [s.rep_count for s in states] == columns["rep_count"].tolist()
+        assert [s.phase for s in states] == columns["phase"].tolist()
+        assert [s.side or "" for s in states] == columns["side"].tolist()
 
     def test_bad_input_is_an_input_error(self):
         with pytest.raises(InputError, match="side must be"):
             Engine(spec_from(), NAMES, side="middle")
         names, values, conf, pos, views, t_s = lifts(start(), 1).arrays()
-        with pytest.raises(InputError, match="shape"):
-            run(spec_from(), names[:-1], values, conf, pos, views, t_s)
+        with pytest.raises(InputError, match="one code per frame"):
+            run(spec_from(), MetricTable(names, values, conf), pos[:-1], views, t_s)
+        with pytest.raises(InputError, match="rows for"):
+            run(spec_from(), MetricTable(names, values, conf), pos, views, t_s[:-1])
 
     def test_a_metric_missing_from_the_table_is_not_computed_not_a_crash(self):
         seq = lifts(start(), 2, knee=30.0)
         names, values, conf, pos, views, t_s = seq.arrays()
         keep = [j for j, n in enumerate(names) if not n.startswith("knee_flexion")]
         spec = spec_from(side_detect=None, sides="left")
-        result, _ = run(spec, tuple(names[j] for j in keep), values[:, keep], conf[:, keep], pos, views, t_s)
+        table = MetricTable(tuple(names[j] for j in keep), values[:, keep], conf[:, keep])
+        result, _ = run(spec, table, pos, views, t_s)
         assert len(result.reps) == 2
         assert result.not_measured["knee_bent"] == "metric knee_flexion_left is not computed"
 
@@ -374,7 +384,7 @@ def test_time_in_position_is_summed():
     seq.hold(10.0, knee_flexion=90.0, hip_flexion=45.0)
     seq.set(position="standing").hold(5.0)
     result, _ = seq.run(load_spec("pelvic_tilt"))
-    assert result.summary["time_in_position_s"] == pytest.approx(10.0, abs=0.1)
+    assert result.stats.time_in_position_s == pytest.approx(10.0, abs=0.1)
 
 
 class TestHoldsWithLostLandmarks:
@@ -409,26 +419,42 @@ def test_cues_are_rate_limited_but_every_violation_is_recorded():
     cues = [e.rule for e in events if e.kind == "cue"]
     assert sorted(starts) == ["pelvic_drop", "pelvic_drop", "trunk_lean"]
     assert len(cues) == 1  # the second at the same moment, and the repeat 3 s later, are held back
-    summary = engine.finish().summary
-    assert summary["cues_spoken"] == 1 and summary["cues_held_back"] == 2
+    stats = engine.finish().stats
+    assert stats.cues_spoken == 1 and stats.cues_held_back == 2
 
 
-def test_throughput_is_well_above_20000_frames_per_second():
-    import importlib.util
-    import time
-    from pathlib import Path
+class TestSummaryAndCounts:
+    def test_rep_count_is_the_total_and_side_reps_the_shown_sides(self):
+        seq = lifts(lifts(start(), 3, side="left"), 2, side="right")
+        engine = Engine(spec_from(), NAMES)
+        names, values, conf, pos, views, t_s = seq.arrays()
+        for i in range(len(t_s)):
+            engine.step(i, t_s[i], values[i], conf[i], pos[i], views[i])
+        status = engine.status
+        assert (status.side, status.side_reps, status.rep_count) == ("right", 2, 5)
+        assert engine.frame_state().rep_count == 5
+        _, columns = seq.run(spec_from())
+        assert columns["rep_count"][-1] == 5
 
-    path = Path(__file__).resolve().parent.parent / "bench" / "bench_engine.py"
-    if not path.is_file():
-        pytest.skip("bench/ is not part of this copy (an sdist)")
-    module_spec = importlib.util.spec_from_file_location("bench_engine", path)
-    bench = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(bench)
-    spec = load_spec("single_leg_stance")  # among the slowest: two sides, four rules
-    values, conf, pos, views, t_s = bench.synthetic_table(spec, 10_000)
-    best = 0.0
-    for _ in range(2):
-        start_s = time.perf_counter()
-        run(spec, bench.NAMES, values, conf, pos, views, t_s)
-        best = max(best, 10_000 / (time.perf_counter() - start_s))
-    assert best >= 20_000
+    def test_the_summary_has_each_key_once_the_contract_first(self):
+        result, _ = lifts(start(), 2).run(spec_from())
+        summary = Summary.build(spec_from(), result, holds=result.holds, violations=result.violations,
+                                pose_coverage=0.5, position="supine")
+        data = summary.to_dict()
+        assert list(data)[:3] == ["rep_count", "violation_count", "pose_coverage"]
+        assert "reps_counted" not in data and "holds_counted" not in data
+        assert (data["rep_count"], data["holds"], data["pose_coverage"]) == (2, 0, 0.5)
+        assert data["frames"] == result.stats.frames and data["view_seen"] == "side"
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            summary.rep_count = 3  # type: ignore[misc]
+
+    def test_merged_runs_number_on_and_add_up(self):
+        first, _ = lifts(start(), 2, side="left").run(spec_from())
+        second, _ = lifts(start(), 3, side="right").run(spec_from())
+        merged = merge_results([first, second])
+        assert [r.n for r in merged.reps] == [1, 2, 3, 4, 5] and merged.side == "both"
+        assert merged.stats.frames == first.stats.frames + second.stats.frames
+        a, m = merged.stats.rule_frames["knee_bent"]
+        assert (a, m) == tuple(x + y for x, y in zip(first.stats.rule_frames["knee_bent"],
+                                                     second.stats.rule_frames["knee_bent"]))
+        assert merge_results([first]) is first

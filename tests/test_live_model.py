@@ -14,6 +14,7 @@ import pytest
 
 from formcheck.analyze import AnalyzeRequest, run_analyze
 from formcheck.cli import main
+from formcheck.errors import InputError
 from formcheck.live.screen import BIG, Screen
 
 HERE = Path(__file__).resolve().parent
@@ -87,3 +88,177 @@ def test_closing_the_window_ends_the_session_cleanly_with_a_report(tmp_path, pos
     assert 20 <= probe["frames_shown"] <= 25
     report = json.loads(Path(probe["report"]).read_text())
     assert report["live"]["ended_by"] == "window_closed" and report["live"]["mirror"] is True
+
+
+# --- which model live runs: auto switches full to lite when full cannot keep 25 FPS -----------------
+
+from formcheck.errors import ModelError  # noqa: E402
+from formcheck.live import LiveRequest, run_live  # noqa: E402
+from formcheck.live import model_choice, session as live_session  # noqa: E402
+from formcheck.live.capture import CameraTarget, open_capture  # noqa: E402
+from formcheck.live.keys import ScriptedKeys  # noqa: E402
+from formcheck.live.model_choice import LiveModel, check_speed  # noqa: E402
+from formcheck.live.sound import SoundBoard  # noqa: E402
+from formcheck.pose.model_store import ModelFile  # noqa: E402
+
+from live_fakes import TrackDetector  # noqa: E402
+
+TRACK = HERE.parent / "sample_videos" / "bridge_side.track.csv"
+
+
+def _model_file(variant: str) -> ModelFile:
+    return ModelFile(path=Path(f"pose_landmarker_{variant}.task"), sha256=variant[0] * 64, size_bytes=1,
+                     source="cache", obtained="in a test", identity=None, variant=variant)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class TimedEstimator:
+    """A stand-in model that takes `ms` milliseconds of the fake clock per frame."""
+
+    def __init__(self, clock: FakeClock, ms: float, name: str) -> None:
+        self.clock, self.ms, self.name = clock, ms, name
+        self.detector = TrackDetector(TRACK)
+        self.calls = 0
+        self.closed = False
+
+    def detect(self, image, t_ms):
+        self.calls += 1
+        self.clock.now += self.ms / 1000.0
+        return self.detector(image, t_ms)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _live_model(clock: FakeClock, full_ms: float, *, auto: bool = True, lite_available: bool = True):
+    opened: dict[str, TimedEstimator] = {}
+
+    def open_estimator(path: Path) -> TimedEstimator:
+        variant = path.stem.rsplit("_", 1)[-1]
+        opened[variant] = TimedEstimator(clock, full_ms if variant == "full" else 12.0, variant)
+        return opened[variant]
+
+    def find_lite() -> ModelFile:
+        if not lite_available:
+            raise ModelError("no pose model (pose_landmarker_lite.task); tried: cache (absent)")
+        return _model_file("lite")
+
+    return LiveModel(_model_file("full"), open_estimator, auto=auto, find_fallback=find_lite, clock=clock), opened
+
+
+def _feed(model: LiveModel, frames: int) -> None:
+    image = np.zeros((8, 8, 3), np.uint8)
+    for i in range(frames):
+        model.detect(image, i * 33)
+        if model._thread is not None:
+            model._thread.join()
+
+
+def test_speed_check_leaves_out_the_warm_up_frames():
+    check = check_speed([500.0] * model_choice.WARMUP_FRAMES + [30.0, 35.0, 50.0])
+    assert (check.frames, check.pose_ms_median) == (3, 35.0)
+    assert check.keeps_up and round(check.fps, 1) == 28.6
+    assert not check_speed([0.0] * model_choice.WARMUP_FRAMES + [41.0, 45.0]).keeps_up
+
+
+def test_a_full_model_too_slow_for_25_fps_is_switched_to_lite_and_said_on_screen():
+    clock = FakeClock()
+    model, opened = _live_model(clock, full_ms=50.0)
+    _feed(model, 120)
+    assert model.speed is not None and model.speed.pose_ms_median == pytest.approx(50.0)
+    assert model.model.variant == "lite" and opened["full"].closed
+    assert opened["lite"].calls > 0
+    assert opened["full"].calls == model_choice.WARMUP_FRAMES + model.speed.frames  # then lite, from the next frame
+    assert model.notice(clock.now) == "Switched to the lite pose model: full ran at 20 FPS here (below 25)"
+    assert model.notice(clock.now + model_choice.NOTICE_S + 1) is None
+    fields = model.report_fields()
+    assert (fields["model_variant"], fields["model_sha256"]) == ("lite", "l" * 64)
+    assert fields["model_choice"]["asked"] == "auto" and fields["model_choice"]["switched_from"] == "full"
+    assert fields["model_choice"]["speed_check"]["fps"] == 20.0
+    model.close()
+    assert opened["lite"].closed
+
+
+def test_a_full_model_fast_enough_is_kept_and_no_longer_timed():
+    clock = FakeClock()
+    model, opened = _live_model(clock, full_ms=30.0)
+    _feed(model, 200)
+    assert model.model.variant == "full" and set(opened) == {"full"}
+    assert model.speed.keeps_up and model.note is None
+    assert len(model._times) < 200  # timing stops after the first seconds
+
+
+def test_when_lite_cannot_be_obtained_full_stays_and_the_screen_says_why():
+    clock = FakeClock()
+    model, opened = _live_model(clock, full_ms=60.0, lite_available=False)
+    _feed(model, 100)
+    assert model.model.variant == "full" and set(opened) == {"full"}
+    assert model.notice(clock.now).startswith(
+        "The full pose model runs at 17 FPS here; the lite model is not available (no pose model")
+
+
+def test_a_variant_named_is_never_switched():
+    clock = FakeClock()
+    model, opened = _live_model(clock, full_ms=80.0, auto=False)
+    _feed(model, 150)
+    assert model.model.variant == "full" and model.speed is None and set(opened) == {"full"}
+    assert model.report_fields()["model_choice"]["asked"] == "full"
+
+
+@pytest.mark.parametrize(
+    ("model_path", "variant", "source", "found_variant", "auto"),
+    [(None, "auto", "cache", "full", True), (None, "auto", "env", "full", True),
+     ("mine.task", "auto", "option", "full", False), (None, "auto", "env", None, False),
+     (None, "full", "cache", "full", False), (None, "lite", "cache", "lite", False)],
+)
+def test_auto_switches_only_a_known_full_model_not_a_file_given_with_model(monkeypatch, model_path, variant, source,
+                                                                          found_variant, auto):
+    asked = []
+
+    def fake_find(path=None, *, variant=None, progress=True, fetch=True):
+        asked.append(variant)
+        return ModelFile(Path("x.task"), "0" * 64, 1, source, "test", None, found_variant)
+
+    monkeypatch.setattr(model_choice, "find_model", fake_find)
+    monkeypatch.setattr("formcheck.pose.estimator.PoseEstimator", lambda path: TimedEstimator(FakeClock(), 1, "x"))
+    live_model = model_choice.open_live_model(model_path, variant)
+    assert live_model.auto is auto
+    assert asked == [None if variant == "auto" else variant]
+
+
+def test_a_session_switched_to_lite_records_it_in_the_report_and_shows_it(tmp_path, monkeypatch):
+    clock = FakeClock()
+    model, _ = _live_model(clock, full_ms=45.0)
+    monkeypatch.setattr(live_session, "open_live_model", lambda path, variant: model)
+    notes: list[str | None] = []
+    annotation = live_session.FrameAnnotator.annotation
+
+    def recording(self, *args, **kwargs):
+        notes.append(kwargs.get("note"))
+        return annotation(self, *args, **kwargs)
+
+    monkeypatch.setattr(live_session.FrameAnnotator, "annotation", recording)
+    monkeypatch.setattr(model_choice.LiveModel, "notice", lambda self, now: self.note)  # the fake clock runs fast
+    video = HERE.parent / "sample_videos" / "bridge_side.mp4"
+    capture = open_capture(CameraTarget.parse(str(video)))
+    capture.speed = 3.0
+    outcome = run_live(LiveRequest(camera=str(video), exercise="bridge", out_dir=tmp_path, window=False,
+                                   voice=False, tones=False, strict=True),
+                       keys=ScriptedKeys({}), sound=SoundBoard(voice=False, tones=False), capture=capture)
+    pose = outcome.report["track"]["pose"]
+    assert pose["model_variant"] == "lite" and pose["model_sha256"] == "l" * 64
+    assert pose["model_choice"]["switched_from"] == "full"
+    assert "Switched to the lite pose model: full ran at 22 FPS here (below 25)" in notes
+
+
+def test_an_unknown_model_variant_is_refused_before_anything_starts(tmp_path):
+    with pytest.raises(InputError, match="model variant must be one of auto, lite, full, heavy, not 'medium'"):
+        run_live(LiveRequest(camera=str(CLIP), window=False, model_variant="medium", out_dir=tmp_path / "o"))
+    assert not (tmp_path / "o").exists()

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from formcheck.analyze import analyse_track
-from formcheck.measures import MeasureOptions
+import formcheck.measures as measures_package
+from formcheck.measures import MeasureOptions, Measures
 from formcheck.measures import hop
 from formcheck.measures.jump import jump_height_m
-from formcheck.specs.spec import load_spec
+from formcheck.specs.spec import MEASURE_KINDS, bundled_specs_dir, load_spec, load_spec_file
 from formcheck.synth.scripts import find_clip
 from formcheck.synth.scripts.common import SIDE_FROM_LEFT, SIDE_FROM_RIGHT
 from formcheck.synth.scripts.standing import single_leg_squat_valgus
@@ -29,9 +30,37 @@ def clip_track(name: str):
 
 
 @pytest.fixture(scope="module")
-def jump():
-    sim, track = clip_track("jump_landing_front")
+def jump_clip():
+    return clip_track("jump_landing_front")
+
+
+@pytest.fixture(scope="module")
+def jump(jump_clip):
+    sim, track = jump_clip
     return sim, analyse_track(track, load_spec("jump_landing")).measures.sections["jump_landing"]
+
+
+def test_a_custom_spec_with_another_id_that_declares_jump_gets_jump_measures(jump_clip, jump, tmp_path):
+    """The measure comes from the spec's [measure] section, not from the exercise id: a copy of the bundled
+    spec under another id measures the same, and a watch-only spec that declares it gets it too."""
+    _, track = jump_clip
+    _, bundled = jump
+    copy = tmp_path / "my_jump.toml"
+    copy.write_text((bundled_specs_dir() / "jump_landing.toml").read_text().replace('id = "jump_landing"',
+                                                                                   'id = "clinic_jump"'))
+    measures = analyse_track(track, load_spec_file(copy)).measures
+    assert load_spec_file(copy).id == "clinic_jump" and measures.sections == {"jump_landing": bundled}
+    watch = tmp_path / "watch_and_jump.toml"
+    watch.write_text((bundled_specs_dir() / "safety_watch.toml").read_text().replace('id = "safety_watch"',
+                                                                                    'id = "watch_and_jump"')
+                     + '\n[measure]\nkind = "jump"\n')
+    section = analyse_track(track, load_spec_file(watch)).measures.sections["jump_landing"]
+    assert [j["flight_time_s"] for j in section["jumps"]] == [j["flight_time_s"] for j in bundled["jumps"]]
+    assert analyse_track(track, load_spec("safety_watch")).measures == Measures()
+
+
+def test_every_declarable_measure_kind_has_a_measure():
+    assert set(measures_package._MEASURES) == set(MEASURE_KINDS) - {"none"}
 
 
 def test_jump_flight_time_within_0_05_s(jump):

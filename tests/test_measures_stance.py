@@ -10,11 +10,11 @@ import pytest
 
 from formcheck.analyze import analyse_track
 from formcheck.engine.types import Hold
-from formcheck.measures import MeasureOptions
+from formcheck.measures import MeasureOptions, Measures
 from formcheck.measures.norms import stance_reference
 from formcheck.measures.stance import StanceSettings, StanceTimer
 from formcheck.kinematics.metrics import compute_metrics
-from formcheck.specs.spec import load_spec
+from formcheck.specs.spec import MeasureSpec, StanceContact, bundled_specs_dir, load_spec, load_spec_file
 from formcheck.measures.contact import corner_time
 from formcheck.track_io import read_track
 from measures_synth import LIFT_BEHIND, build, degrade, lifted_spans, model_track, stance_script
@@ -22,6 +22,7 @@ from measures_synth import LIFT_BEHIND, build, degrade, lifted_spans, model_trac
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 
 SPEC = load_spec("single_leg_stance")
+SPEC_FILE = bundled_specs_dir() / "single_leg_stance.toml"
 HOLDS_S = (4.0, 1.0, 6.0, 0.6)  # the 1.0 s and 0.6 s stances: short ones, each ended by a real touch-down
 
 
@@ -184,3 +185,46 @@ def test_rendered_clip_with_mediapipe(rendered_stance):
     _, stances = stances_of(track)
     assert len(stances) == len(truth)
     assert_matches(truth, stances, "right", 0.3)
+
+
+def _custom(tmp_path: Path, text: str, name: str = "my_balance.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return load_spec_file(path)
+
+
+def test_a_custom_spec_with_another_id_that_declares_the_stance_measure_gets_the_balance_section(tmp_path):
+    """The measure comes from the spec's [measure] section, not from the exercise id."""
+    track = read_track(SAMPLES / "single_leg_stance_left_holds_front.track.csv")
+    bundled = analyse_track(track, SPEC).measures
+    text = SPEC_FILE.read_text().replace('id = "single_leg_stance"', 'id = "clinic_balance_test"')
+    custom = _custom(tmp_path, text)
+    assert custom.id == "clinic_balance_test" and custom.measure.kind == "stance"
+    measures = analyse_track(track, custom).measures
+    assert measures.sections == bundled.sections and measures.holds == bundled.holds
+    assert measures.sections["balance"]["stances"]  # found the stances at all
+    # Without the section the same spec has no balance section and keeps the engine's holds.
+    start, end = text.index("[measure]"), text.index("[[rules]]")
+    plain = _custom(tmp_path, text[:start] + text[end:], "plain.toml")
+    assert plain.measure.kind == "none"
+    assert analyse_track(track, plain).measures == Measures()
+
+
+def test_the_declared_contact_thresholds_are_the_timer_s():
+    settings = StanceSettings.from_spec(SPEC)
+    assert (settings.contact.up_above, settings.contact.down_below) == (0.04, 0.02)
+    assert settings.target_s == 30 and settings.max_s == 60 and settings.gap_tolerance_s == 1.0
+    spec = SPEC.model_copy(update={"measure": MeasureSpec(kind="stance", contact=StanceContact(up_above=0.08,
+                                                                                               down_below=0.05))})
+    settings = StanceSettings.from_spec(spec)
+    assert (settings.contact.up_above, settings.contact.down_below) == (0.08, 0.05)
+
+
+def test_the_stance_timer_of_a_custom_spec_drives_live(tmp_path):
+    from formcheck.live.program import ExerciseRun
+
+    text = SPEC_FILE.read_text().replace('id = "single_leg_stance"', 'id = "clinic_balance_test"')
+    text = text.replace("up_above = 0.04, down_below = 0.02", "up_above = 0.06, down_below = 0.03")
+    run = ExerciseRun(0, _custom(tmp_path, text), (640, 360), "auto")
+    assert run.stance is not None and run.stance.settings.contact.up_above == 0.06
+    assert ExerciseRun(0, load_spec("single_leg_ball_toss"), (640, 360), "auto").stance is None

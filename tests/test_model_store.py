@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from formcheck.pose import model_build
-
-from formcheck.pose import model_store
+from formcheck.pose import model_build, model_files, model_store
 from formcheck.commands.model_cmd import command
 from formcheck.errors import ModelError
 from formcheck.pose.model_store import OfficialModel, cache_dir, cache_path, find_model, resolve_model
@@ -59,16 +57,16 @@ def storage(monkeypatch, tmp_path):
     return publish
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def no_pypi_build(monkeypatch):
-    """Replace the PyPI build with one that fails, and record its calls."""
+    """Replace the build from PyPI and npm with one that fails (no test here uses the network); record its calls."""
     calls = []
 
-    def failing_build(dest, *, progress=True):
+    def failing_build(variant, dest, *, progress=True):
         calls.append(Path(dest))
         raise ModelError("PyPI is not used in this test")
 
-    monkeypatch.setattr(model_build, "build_full_bundle", failing_build)
+    monkeypatch.setattr(model_build, "build_bundle", failing_build)
     return calls
 
 
@@ -175,14 +173,15 @@ def test_fetch_false_uses_no_network(env, monkeypatch, storage, no_pypi_build):
     assert not cache_path("full").exists() and no_pypi_build == []
 
 
-def test_heavy_cannot_be_built_and_the_message_says_so(env, monkeypatch, storage, no_pypi_build):
+def test_heavy_falls_back_to_a_build_from_pypi_and_npm(env, monkeypatch, storage, no_pypi_build):
     monkeypatch.delenv("FORMCHECK_OFFLINE")  # storage has no heavy file: the download fails
     with pytest.raises(ModelError) as raised:
         resolve_model(variant="heavy", progress=False)
     message = str(raised.value)
     assert "official download (file://" in message and "pose_landmarker_heavy.task: cannot connect" in message
-    assert "only 'full' can be built from the mediapipe wheel" in message
-    assert no_pypi_build == []
+    assert ("build from the mediapipe 0.10.21 wheel on PyPI and @mediapipe/pose 0.5.1675469404 on npm "
+            "(PyPI is not used in this test)") in message
+    assert no_pypi_build == [cache_path("heavy")]
 
 
 # --- the cache: filled by downloads, verified, replaced when corrupt --------------------------------
@@ -248,7 +247,7 @@ def test_an_interrupted_download_leaves_no_partial_file(env, monkeypatch, storag
         def __exit__(self, *exc_info):
             return False
 
-    monkeypatch.setattr(model_build.urllib.request, "urlopen", lambda request, timeout: DroppedConnection())
+    monkeypatch.setattr(model_files.urllib.request, "urlopen", lambda request, timeout: DroppedConnection())
     with pytest.raises(ModelError, match="Connection reset by peer"):
         resolve_model(variant="lite", progress=False)
     assert [p.name for p in cache_dir().iterdir()] == ["pose_landmarker_lite.task"]
@@ -259,11 +258,11 @@ def test_full_falls_back_to_the_pypi_build_when_the_download_fails(env, monkeypa
     monkeypatch.delenv("FORMCHECK_OFFLINE")  # storage has no full file: the download fails
     built = []
 
-    def fake_build(dest, *, progress=True):
+    def fake_build(variant, dest, *, progress=True):
         built.append(Path(dest))
         return make_bundle(Path(dest), b"built")
 
-    monkeypatch.setattr(model_build, "build_full_bundle", fake_build)
+    monkeypatch.setattr(model_build, "build_bundle", fake_build)
     found = find_model(progress=False)
     assert built == [cache_path("full")]
     assert (found.path, found.source) == (cache_path("full"), "build")
@@ -286,8 +285,10 @@ def test_the_reference_bundle_is_recognised_as_the_pypi_build_in_the_cache(env):
     shutil.copyfile(SHARED_MODEL, cache_path("full"))
     found = find_model()
     assert found.source == "cache"
-    assert found.sha256 == model_build.BUNDLE_SHA256
+    assert found.sha256 == model_build.RECIPES["full"].bundle_sha256
     assert found.identity == "pose_landmarker_full built from the mediapipe 0.10.21 wheel on PyPI"
+    assert found.variant == "full"
+    assert found.report_fields() == {"model_variant": "full", "model_sha256": found.sha256}
 
 
 # --- formcheck model -------------------------------------------------------------------------------
@@ -317,3 +318,55 @@ def test_model_command_raises_a_formcheck_error_for_the_cli_to_report(env):
     result = CliRunner().invoke(command, ["--variant", "lite"])
     assert isinstance(result.exception, ModelError)
     assert "pose_landmarker_lite.task" in str(result.exception)
+
+
+def test_model_command_variant_names_the_cached_variant_and_its_origin(env, monkeypatch, storage):
+    lite = make_bundle(cache_path("lite"), b"lite")
+    storage("lite", lite.read_bytes())
+    monkeypatch.setenv("FORMCHECK_MODEL", str(make_bundle(env / "full.task", b"full")))  # another file: skipped
+    result = CliRunner().invoke(command, ["--variant", "lite"])
+    assert result.exit_code == 0, result.output
+    assert f"model:    {lite}\n" in result.stdout
+    assert "variant:  lite\n" in result.stdout
+    assert f"sha256:   {hashlib.sha256(lite.read_bytes()).hexdigest()}\n" in result.stdout
+    assert "identity: official MediaPipe pose_landmarker_lite (float16, version 1)\n" in result.stdout
+    assert f"obtained: found in the cache {cache_dir()}\n" in result.stdout
+
+
+# --- a variant asked for by name, and $FORMCHECK_MODEL ---------------------------------------------
+
+
+def test_the_environment_model_is_used_unless_another_variant_is_asked_for(env, monkeypatch, storage):
+    env_model = make_bundle(env / "env.task", b"env")
+    storage("full", env_model.read_bytes())  # the environment's file is a known full bundle
+    monkeypatch.setenv("FORMCHECK_MODEL", str(env_model))
+    assert find_model().path == env_model
+    assert find_model(variant="full").path == env_model
+    with pytest.raises(ModelError) as raised:
+        find_model(variant="heavy")
+    assert f"$FORMCHECK_MODEL ({env_model} is pose_landmarker_full, not pose_landmarker_heavy: skipped)" in str(
+        raised.value)
+    assert "pose_landmarker_heavy.task" in str(raised.value)
+
+
+def test_an_unknown_environment_model_is_not_taken_for_a_variant_asked_for(env, monkeypatch, storage):
+    monkeypatch.setenv("FORMCHECK_MODEL", str(make_bundle(env / "custom.task")))
+    lite = storage("lite", make_bundle(cache_path("lite"), b"lite").read_bytes())
+    found = find_model(variant="lite")
+    assert (found.source, found.variant, found.path.read_bytes()) == ("cache", "lite", lite)
+    assert find_model().variant is None  # used as given when no variant is asked for
+
+
+# --- the report records the model ------------------------------------------------------------------
+
+
+def test_analyze_records_the_variant_and_sha256_of_the_model(tmp_path, pose_model):
+    from formcheck.analyze import AnalyzeRequest, run_analyze
+
+    clip = Path(__file__).resolve().parents[1] / "sample_videos" / "hip_flexor_stretch_left_side.mp4"
+    report = run_analyze(AnalyzeRequest(input=clip, out_dir=tmp_path, exercise="hip_flexor_stretch",
+                                        write_video=False, model=pose_model, progress=False)).report
+    pose = report["track"]["pose"]
+    assert pose["model_sha256"] == hashlib.sha256(pose_model.read_bytes()).hexdigest()
+    known = model_store.identify(pose["model_sha256"])
+    assert pose["model_variant"] == (known[0] if known else None)

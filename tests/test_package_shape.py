@@ -1,5 +1,5 @@
 """The package's shape, as the redesign set it: stages as subpackages, short functions and classes, behaviour
-declared in specs rather than chosen by comparing exercise ids, one module importing mediapipe."""
+declared in specs rather than chosen by comparing exercise ids, mediapipe imported only inside pose/."""
 
 from __future__ import annotations
 
@@ -69,7 +69,8 @@ def test_no_behaviour_chosen_by_exercise_id() -> None:
     assert not found, found
 
 
-def test_mediapipe_is_imported_by_one_module_only() -> None:
+def test_mediapipe_is_imported_only_by_the_pose_adapter_and_the_model_builder() -> None:
+    """The adapter (estimator) runs MediaPipe; the model builder uses its metadata writer to make bundles."""
     importers = set()
     for p, tree in _trees():
         for node in ast.walk(tree):
@@ -80,7 +81,7 @@ def test_mediapipe_is_imported_by_one_module_only() -> None:
                 names = [node.module]
             if any(n == "mediapipe" or n.startswith("mediapipe.") for n in names):
                 importers.add(str(p.relative_to(PACKAGE)))
-    assert importers == {"pose/estimator.py"}, importers
+    assert importers <= {"pose/estimator.py", "pose/model_build.py"} and "pose/estimator.py" in importers, importers
 
 
 def test_no_compatibility_reexports_or_fallback_imports() -> None:

@@ -152,6 +152,8 @@ def test_rotation_policy_turns_only_after_agreeing_detections():
         ({"running_mode": "live"}, "running_mode must be one of video, image"),
         ({"num_poses": 0}, "num_poses must be a whole number >= 1"),
         ({"min_pose_detection_confidence": 1.5}, r"confidence thresholds must lie in \[0, 1\]"),
+        ({"turn_deg": 45}, "turn_deg must be one of 0, 90, 270; got 45"),
+        ({"turn_deg": 90, "rotate_lying": True}, "turn_deg and rotate_lying exclude each other"),
     ],
 )
 def test_bad_options_are_refused_by_name(tmp_path, options, message):
@@ -295,6 +297,19 @@ def test_turning_a_lying_body_upright_maps_landmarks_back(model):
     head_above_feet = lying.xy_px[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(1)[:, 0] > lying.xy_px[
         :, [LEFT_ANKLE, RIGHT_ANKLE]].mean(1)[:, 0]
     assert head_above_feet.all()  # in the turned frame the head is on the right, as it should be
+
+
+def test_a_fixed_turn_stands_a_sideways_body_up_and_maps_landmarks_back(model):
+    """The same sideways frames as above, turned back by a fixed 270 degrees (as synth.verify does)."""
+    frames = clip_frames("squat_bodyweight_side_replabels.mp4", limit=20)
+    turned = [Frame(f.index, f.t_ms, cv2.rotate(f.image, cv2.ROTATE_90_CLOCKWISE)) for f in frames]
+    with PoseEstimator(model, num_poses=1) as estimator:
+        upright = extract_track(FrameList(frames), estimator, progress=False)
+    with PoseEstimator(model, num_poses=1, turn_deg=270) as estimator:
+        lying = extract_track(FrameList(turned), estimator, progress=False)
+    assert lying.meta["pose"]["frames_turned_upright"] == int(lying.has_pose.sum()) >= 18
+    expected_xy = np.stack([1 - upright.landmarks[:, :, 1], upright.landmarks[:, :, 0]], axis=-1) * (720, 1280)
+    assert np.nanmedian(np.linalg.norm(lying.xy_px - expected_xy, axis=-1)) < 3.0
 
 
 def test_video_mode_needs_increasing_times(model):

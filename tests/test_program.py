@@ -7,10 +7,14 @@ lengths, separations in hip widths), runs the bundled spec, and checks the reps,
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
+from formcheck.analyze import analyse_track
+from formcheck.measures import measure_exercise
 from formcheck.specs.spec import bundled_ids, load_spec
+from formcheck.track_io import read_track
 from metric_sequences import Timeline
 
 PROGRAM = (
@@ -109,7 +113,7 @@ def test_hip_flexor_stretch_good():
     assert [(h.side, h.met) for h in result.holds] == [("left", True)] * 3
     assert all(30.0 <= h.duration_s <= 31.5 for h in result.holds)
     assert result.violations == () and result.reps == ()
-    assert result.summary["holds_met"] == 3 and result.side == "left"
+    assert sum(h.met for h in result.holds) == 3 and result.side == "left"
 
 
 @exercise("hip_flexor_stretch")
@@ -253,7 +257,7 @@ def lying_knees_bent(start_hip: float = 45.0, **kw) -> Timeline:
 def test_bridge_good():
     result = run(reps(lying_knees_bent(noise=0.7), 10, "hip_flexion", 45.0, 3.0), "bridge")
     assert len(result.reps) == 10 and result.violations == ()
-    assert result.summary["sets_completed"] == 1
+    assert result.stats.sets_completed == 1
     assert all(r.side is None and r.peak["hip_flexion"] < 6 for r in result.reps)
 
 
@@ -263,7 +267,7 @@ def test_bridge_overarching_and_a_half_rep():
     reps(seq, 1, "hip_flexion", 45.0, -20.0)
     reps(seq, 1, "hip_flexion", 45.0, 25.0)  # hips not lifted high enough
     result = run(seq, "bridge")
-    assert len(result.reps) == 3 and result.summary["partial_reps"] == 1
+    assert len(result.reps) == 3 and result.stats.partial_reps == 1
     assert faults(result) == Counter({("hip_overextension", None): 1})
     assert [r.violations for r in result.reps] == [(), (), ("hip_overextension",)]
     assert "knee_valgus" in result.not_measured  # needs a camera at the feet
@@ -506,8 +510,8 @@ def test_pelvic_clock_and_tilt_are_timed_not_counted(name):
     TESTED.add(name)
     result = run(clock_minute(lying_knees_bent(noise=0.5), 60), name)
     assert result.reps == () and result.holds == () and result.violations == ()
-    assert result.summary["time_in_position_s"] == pytest.approx(61.0, abs=0.5)
-    assert "rep_count" in result.not_measured and result.summary["mode"] == "watch"
+    assert result.stats.time_in_position_s == pytest.approx(61.0, abs=0.5)
+    assert "rep_count" in result.not_measured and result.reps == ()
 
 
 @pytest.mark.parametrize("name", ["pelvic_clock", "pelvic_tilt"])
@@ -610,7 +614,7 @@ def test_single_leg_squat_good():
 def test_single_leg_squat_shallow_bends_are_partial():
     seq = standing_front(noise=0.5).hold(1.0, **SQUAT_ON_LEFT)
     result = run(reps(seq, 3, "pelvis_depth", 0.0, 0.045), "single_leg_squat")
-    assert result.reps == () and result.summary["partial_reps"] == 3
+    assert result.reps == () and result.stats.partial_reps == 3
 
 
 @exercise("single_leg_squat")
@@ -748,3 +752,24 @@ def test_every_program_id_is_bundled():
 
 def test_every_program_id_is_tested():
     assert TESTED >= set(PROGRAM)
+
+
+# The report section each bundled exercise had when its measure was chosen by exercise id (none for the others).
+SECTIONS_BEFORE = {
+    "single_leg_stance": "balance",
+    "single_leg_squat": "single_leg_squat",
+    "jump_landing": "jump_landing",
+    "single_leg_hop": "single_leg_hop",
+}
+
+
+def test_every_bundled_exercise_runs_the_measure_it_ran_before():
+    """The [measure] each bundled spec declares gives the report section its id used to give."""
+    track = read_track(Path(__file__).resolve().parents[1] / "sample_videos" / "jump_landing_front.track.csv")
+    a = analyse_track(track, load_spec("safety_watch"))
+    for name in PROGRAM:
+        spec = load_spec(name)
+        measures = measure_exercise(spec, a.track, a.table, a.positions, a.views, a.result, unsmoothed=a.raw)
+        expected = SECTIONS_BEFORE.get(name)
+        assert set(measures.sections) == ({expected} if expected else set()), name
+        assert (measures.holds is not None) == (name == "single_leg_stance"), name

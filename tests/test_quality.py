@@ -21,6 +21,8 @@ from formcheck.kinematics.quality import (
     running_median,
     torso_scale,
 )
+from formcheck.pose.estimator import PoseEstimator, extract_track
+from formcheck.pose.sources import open_video
 from formcheck.track import PoseTrack
 
 IMAGE_SIZE = (1280, 720)
@@ -430,10 +432,8 @@ from conftest import SHARED_MODEL as MODEL, VIDEOS
 def _real_track(name: str) -> PoseTrack:
     if not (VIDEOS / name).is_file() or not MODEL.is_file():
         pytest.skip("needs the shared videos and pose model")
-    pose = pytest.importorskip("formcheck.pose.estimator")
-    sources = pytest.importorskip("formcheck.pose.sources")
-    with sources.open_video(VIDEOS / name) as source, pose.PoseEstimator(MODEL) as estimator:
-        return pose.extract_track(source, estimator, progress=False)
+    with open_video(VIDEOS / name) as source, PoseEstimator(MODEL) as estimator:
+        return extract_track(source, estimator, progress=False)
 
 
 @pytest.mark.slow

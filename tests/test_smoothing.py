@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
 
 from formcheck.landmarks import INDEX, LEFT_KNEE, NUM_LANDMARKS
-from formcheck.kinematics.quality import clean_track
 from formcheck.kinematics.smoothing import (
     DEFAULT_BETA,
     DEFAULT_D_CUTOFF_HZ,
@@ -282,11 +280,3 @@ def test_default_parameters_barely_shorten_a_rep():
     knee_drop = true.xy_px[:, LEFT_KNEE, 1] - true.xy_px[0, LEFT_KNEE, 1]
     smoothed_drop = smoothed.xy_px[:, LEFT_KNEE, 1] - true.xy_px[0, LEFT_KNEE, 1]
     assert 0 < knee_drop.max() - smoothed_drop.max() < 0.02 * TORSO_PX
-
-
-def test_clean_then_smooth_600_frames_is_fast():
-    noisy, _ = make_track(n=600)
-    clean_track(noisy), smooth_track(noisy)  # warm up
-    start = time.perf_counter()
-    smooth_track(clean_track(noisy))
-    assert time.perf_counter() - start < 0.5  # about 20 ms on the 2-core dev box; 0.5 s catches a regression

@@ -14,11 +14,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from formcheck.errors import InputError
+from formcheck.pose.native_log import captured_stderr
 from formcheck.pose.sources import (
     Frame,
     TimestampFixer,
     VideoSource,
-    captured_stderr,
     iter_frames_prefetched,
     open_camera,
     open_video,
@@ -282,12 +282,6 @@ def test_stopping_early_stops_the_reading_thread():
     assert [next(reader).index for _ in range(5)] == [0, 1, 2, 3, 4]
     reader.close()
     assert threading.active_count() == before
-
-
-def test_captured_stderr_holds_what_native_code_wrote():
-    with captured_stderr() as captured:
-        os.write(2, b"[mov @ 0x1] moov atom not found\n")
-    assert captured.text == "[mov @ 0x1] moov atom not found\n"
 
 
 # --- the shared real clips (skipped when absent) -----------------------------------------------------

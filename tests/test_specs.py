@@ -9,13 +9,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from formcheck import cli
 from formcheck.commands.exercises_cmd import command
 from formcheck.errors import SpecError
 from formcheck.kinematics.catalog import METRICS, all_metric_names, metric_segments, parse_metric
-from formcheck.engine.plan import POSITIONS, VIEWS
-from formcheck.specs.describe import describe
+from formcheck.kinematics import metrics
+from formcheck.specs.describe import MEASURE_WORDS, describe
 from formcheck.specs.spec import (
-    BodyPosition,
+    MEASURE_KINDS,
+    MEASURE_SECTIONS,
     bundled_ids,
     bundled_specs_dir,
     list_specs,
@@ -27,6 +29,14 @@ from formcheck.specs.spec import (
 )
 
 IDS = bundled_ids()
+# What ran for each bundled exercise when measures were chosen by exercise id: (measure, dated on the unsmoothed
+# track); every other exercise had none.
+MEASURES_BEFORE = {
+    "single_leg_stance": ("stance", True),
+    "single_leg_squat": ("single_leg_squat", False),
+    "jump_landing": ("jump", True),
+    "single_leg_hop": ("hop", True),
+}
 STANDING_OR_SITTING = {"standing", "half_kneeling", "seated"}
 
 
@@ -96,10 +106,62 @@ class TestBundled:
         order = ["stretch", "strength", "core", "balance", "functional", "safety"]
         assert categories == sorted(categories, key=order.index)
 
-    def test_the_engine_codes_cover_every_spec_position_and_view(self):
-        assert POSITIONS[0] == "unknown" and VIEWS[0] == "unknown"
-        assert set(BodyPosition.__args__) <= set(POSITIONS)
-        assert {"front", "side"} <= set(VIEWS)
+
+class TestMeasureSection:
+    @pytest.mark.parametrize("exercise", IDS)
+    def test_every_bundled_spec_declares_the_measure_it_had(self, exercise):
+        measure = load_spec(exercise).measure
+        assert (measure.kind, measure.dates_on_unsmoothed) == MEASURES_BEFORE.get(exercise, ("none", False))
+
+    def test_the_stance_contact_is_what_was_inferred_from_the_hold_criterion(self):
+        spec = load_spec("single_leg_stance")
+        [lifted] = spec.hold.criteria  # foot_height_{other} > 0.04 with hysteresis 0.02
+        contact = spec.measure.contact
+        assert (contact.up_above, contact.down_below) == (lifted.value, lifted.value - lifted.hysteresis)
+
+    def test_every_kind_has_words_and_a_report_section(self):
+        kinds = set(MEASURE_KINDS) - {"none"}
+        assert set(MEASURE_WORDS) == kinds and set(MEASURE_SECTIONS) == kinds
+
+    def test_an_unknown_kind_is_one_line_naming_file_and_key(self, tmp_path):
+        path = write(tmp_path, bridge_text() + '\n[measure]\nkind = "stanse"\n')
+        assert problem(path) == (f"{path}: measure.kind: unknown measure kind 'stanse' (did you mean 'stance'? "
+                                 "allowed: none, stance, single_leg_squat, jump, hop)")
+        path = write(tmp_path, bridge_text() + '\n[measure]\nkind = "sprint"\n')
+        assert problem(path) == (f"{path}: measure.kind: unknown measure kind 'sprint' "
+                                 "(allowed: none, stance, single_leg_squat, jump, hop)")
+
+    def test_unknown_key_in_the_section(self, tmp_path):
+        path = write(tmp_path, bridge_text() + '\n[measure]\nkind = "jump"\nunsmoothed = true\n')
+        assert "measure.unsmoothed: unknown key (did you mean 'unsmoothed_events'?)" in problem(path)
+
+    def test_the_stance_timer_needs_its_contact_thresholds_in_order(self, tmp_path):
+        path = write(tmp_path, bridge_text() + '\n[measure]\nkind = "stance"\n')
+        assert problem(path) == (f"{path}: measure.contact: missing (the stance timer needs "
+                                 "{ up_above, down_below }, leg lengths above the floor line)")
+        text = bridge_text() + '\n[measure]\nkind = "stance"\ncontact = { up_above = 0.02, down_below = 0.03 }\n'
+        assert "measure.contact: needs down_below < up_above, got 0.03 and 0.02" in problem(write(tmp_path, text))
+        text = bridge_text() + '\n[measure]\nkind = "stance"\ncontact = { up_above = 0.04 }\n'
+        assert "measure.contact.down_below: missing" in problem(write(tmp_path, text))
+
+    def test_settings_a_kind_does_not_use_are_refused(self, tmp_path):
+        text = bridge_text() + '\n[measure]\nkind = "jump"\ncontact = { up_above = 0.04, down_below = 0.02 }\n'
+        assert "measure.contact: only used by the stance timer (kind = 'stance', not 'jump')" in problem(
+            write(tmp_path, text))
+        text = bridge_text() + '\n[measure]\nkind = "single_leg_squat"\nunsmoothed_events = true\n'
+        assert "measure.unsmoothed_events: kind 'single_leg_squat' dates no events" in problem(write(tmp_path, text))
+        hold = (bundled_specs_dir() / "single_leg_stance.toml").read_text().replace('kind = "stance"',
+                                                                                     'kind = "single_leg_squat"')
+        message = problem(write(tmp_path, hold))
+        assert "measure.kind: 'single_leg_squat' measures each counted rep: needs a [rep] section" in message
+
+    def test_a_custom_spec_can_declare_a_measure(self, tmp_path):
+        text = bridge_text().replace('id = "bridge"', 'id = "my_test"') + '\n[measure]\nkind = "hop"\n'
+        measure = load_spec_file(write(tmp_path, text)).measure
+        assert measure.kind == "hop" and measure.dates_on_unsmoothed and measure.contact is None
+        off = text + "unsmoothed_events = false\n"
+        assert load_spec_file(write(tmp_path, off)).measure.dates_on_unsmoothed is False
+        assert load_spec_file(write(tmp_path, bridge_text())).measure.kind == "none"
 
 
 class TestBundledDir:
@@ -260,14 +322,8 @@ class TestCatalog:
             if METRICS[n.rsplit("_", 1)[0] if n.endswith(("_left", "_right")) else n].parts
         )
 
-    def test_matches_the_metrics_module_when_it_exists(self):
-        metrics = pytest.importorskip("formcheck.kinematics.metrics")
-        listed = next(
-            (getattr(metrics, a) for a in ("METRIC_NAMES", "NAMES", "ALL_METRICS") if hasattr(metrics, a)), None
-        )
-        if listed is None:
-            pytest.skip("formcheck.kinematics.metrics lists no names")
-        assert set(all_metric_names()) <= set(listed)
+    def test_matches_the_metrics_module(self):
+        assert set(all_metric_names()) <= set(metrics.METRIC_NAMES)
 
 
 class TestCli:
@@ -304,12 +360,25 @@ class TestCli:
         assert f"{bad}: rules[0].threshold: -300 is out of range" in result.stderr
         assert "1 spec file invalid" in str(result.exception)
 
+    def test_show_mentions_the_measure(self):
+        out = CliRunner().invoke(command, ["show", "single_leg_stance"]).output
+        assert 'Measure (stance): the single-leg stance timer' in out and 'report section "balance"' in out
+        assert "above 0.04 leg lengths and back on it below 0.02" in out and "on the unsmoothed track" in out
+        out = CliRunner().invoke(command, ["show", "single_leg_squat"]).output
+        assert 'Measure (single_leg_squat)' in out and "dated on" not in out
+        assert "Measure (" not in CliRunner().invoke(command, ["show", "bridge"]).output
+
+    def test_validate_refuses_an_unknown_measure_kind(self, tmp_path, capsys):
+        bad = write(tmp_path, bridge_text() + '\n[measure]\nkind = "sprint"\n')
+        assert cli.main(["exercises", "validate", str(bad)]) == 2
+        err = capsys.readouterr().err
+        assert f"{bad}: measure.kind: unknown measure kind 'sprint' (allowed: " in err
+
     def test_validate_a_folder(self):
         result = CliRunner().invoke(command, ["validate", str(bundled_specs_dir())])
         assert result.exit_code == 0 and result.output.count(": ok (") == len(IDS)
 
     def test_exit_status_two_through_the_formcheck_cli(self, tmp_path, capsys):
-        cli = pytest.importorskip("formcheck.cli", exc_type=ImportError)
         bad = write(tmp_path, bridge_text().replace("rest_s = 45", "rest_s = -5"))
         assert cli.main(["exercises", "validate", str(bad)]) == 2
         err = capsys.readouterr().err

@@ -5,8 +5,6 @@ They use the pose model of the `pose_model` fixture (see conftest.py).
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,18 +14,17 @@ from formcheck.synth.render import Renderer, Stage
 from formcheck.synth.scripts import find_clip
 from formcheck.synth.simulate import simulate
 from formcheck.synth.truetrack import true_landmarks
-from formcheck.synth.verify import compare, detect_frames, image_angles, unrotate
+from formcheck.synth.verify import compare, detect_frames, image_angles
 
 
-
-def detect_window(model, name: str, start_s: float, end_s: float, rotate: int = 0):
+def detect_window(model, name: str, start_s: float, end_s: float, turn_deg: int = 0):
     clip = find_clip(name)
     sim = simulate(clip, 0)
     frames = np.flatnonzero((sim.t_s >= start_s) & (sim.t_s < end_s))
     renderer = Renderer(clip.camera, Stage(props=clip.props))
     images = [renderer.render(sim.shapes[i]) for i in frames]
     truth, _ = true_landmarks(sim.landmarks[frames], clip.camera)
-    found = detect_frames(images, str(model), clip.fps, rotate=rotate)
+    found = detect_frames(images, str(model), clip.fps, turn_deg=turn_deg)
     return clip, truth, found
 
 
@@ -56,9 +53,3 @@ def test_front_view_single_leg_squat_angles(pose_model):
         image_angles(truth, clip.camera.size)["knee_flexion_right"]
     assert np.median(np.abs(errors)) < 6.0
 
-
-def test_unrotate_inverts_a_quarter_turn():
-    points = np.array([[[0.2, 0.7, 0.0, 1.0]]])
-    # a point at (0.2, 0.7) lands at (1 - 0.7, 0.2) after turning the picture clockwise
-    assert unrotate(np.array([[[0.3, 0.2, 0.0, 1.0]]]), 90)[0, 0, :2] == pytest.approx(points[0, 0, :2])
-    assert unrotate(np.array([[[0.7, 0.8, 0.0, 1.0]]]), -90)[0, 0, :2] == pytest.approx(points[0, 0, :2])

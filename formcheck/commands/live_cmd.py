@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
 
+from formcheck.commands.options import echo_history, history_options, live_settings, plan_option
 from formcheck.live import LiveRequest, run_live
-from formcheck.live.session import SIDES
+from formcheck.live.model_choice import AUTO, LIVE_VARIANTS, TARGET_FPS
+from formcheck.landmarks import SIDE_CHOICES
 
 
 @click.command("live")
@@ -18,7 +21,7 @@ from formcheck.live.session import SIDES
               help="Use this exercise spec TOML file instead of a bundled exercise (may be repeated).")
 @click.option("--camera", default="0", show_default=True,
               help="Camera index, stream URL, or a video file played as if it were the camera.")
-@click.option("--side", type=click.Choice(SIDES), default="auto", show_default=True,
+@click.option("--side", type=click.Choice(SIDE_CHOICES), default="auto", show_default=True,
               help="The side being exercised (for one-sided exercises); auto finds it.")
 @click.option("--mirror", is_flag=True, help="Show the picture mirrored, like a mirror in front of you.")
 @click.option("--record", "record_dir", type=click.Path(path_type=Path), default=None,
@@ -29,29 +32,42 @@ from formcheck.live.session import SIDES
 @click.option("--voice/--no-voice", default=True, show_default=True, help="Speak cues where text-to-speech exists.")
 @click.option("--model", type=click.Path(path_type=Path), default=None,
               help="Pose model .task file (default: $FORMCHECK_MODEL, then the cache; see `formcheck model`).")
+@click.option("--model-variant", type=click.Choice(LIVE_VARIANTS), default=AUTO, show_default=True,
+              help="Pose model variant; auto starts on full and switches to lite when full cannot keep "
+                   f"{TARGET_FPS:.0f} FPS on this machine (timed over the first seconds).")
 @click.option("--max-seconds", type=click.FloatRange(min=0.1), default=None,
               help="End the session after this many seconds.")
+@click.option("--skeleton-only", is_flag=True,
+              help="Show and record the skeleton on a plain background (no face, no room): the video and "
+                   "report.html are safe to send.")
+@plan_option
+@history_options
 def command(exercises: tuple[str, ...], spec_paths: tuple[Path, ...], camera: str, side: str, mirror: bool,
             record_dir: Path | None, out_dir: Path | None, no_window: bool, voice: bool, model: Path | None,
-            max_seconds: float | None) -> None:
+            model_variant: str, max_seconds: float | None, skeleton_only: bool, plan_path: Path | None,
+            history_path: Path | None, no_history: bool) -> None:
     """Check an exercise live: skeleton, angles, faults in red, rep count and hold timer on screen.
 
     Keys: space pause/resume, n next side or exercise, r reset the count, p pain (stop at once), q or Esc quit.
     At the end (or on quit) writes report.json like `formcheck analyze`; with --record also annotated.mp4.
     A program of several exercises writes OUT/<n>_<exercise>/report.json for each and OUT/session.json.
+    Each exercise is recorded in the history (unless --no-history); --plan uses the plan's dose and limits.
     """
     if exercises and spec_paths:
         raise click.UsageError("give --exercise or --spec, not both")
     ids = split_exercise_ids(exercises)
+    specs, history = live_settings(plan_path, ids, spec_paths, date.today(), history_path, no_history)
     outcome = run_live(LiveRequest(
-        camera=camera, exercises=ids, spec_paths=tuple(spec_paths), side=side, mirror=mirror, record_dir=record_dir,
-        out_dir=out_dir, window=not no_window, voice=voice, model=model, max_seconds=max_seconds,
+        camera=camera, exercises=() if specs else ids, specs=specs, history=history, spec_paths=tuple(spec_paths), side=side, mirror=mirror, record_dir=record_dir,
+        out_dir=out_dir, window=not no_window, voice=voice, model=model, model_variant=model_variant,
+        max_seconds=max_seconds, skeleton_only=skeleton_only,
     ))
     click.echo(outcome.summary)
     stats = outcome.stats
     click.echo(f"Live: {stats.frames_displayed} frames shown at {stats.displayed_fps:.1f} fps, "
                f"latency median {stats.latency_ms_median} ms, p95 {stats.latency_ms_p95} ms"
                + (f"; video: {outcome.video_path}" if outcome.video_path else "") + f" (ended: {outcome.ended_by}).")
+    echo_history(*outcome.history)
 
 
 def split_exercise_ids(values: tuple[str, ...]) -> tuple[str, ...]:

@@ -18,9 +18,10 @@ import numpy as np
 from formcheck.engine import hold as hold_codes
 from formcheck.engine import rules as rule_codes
 from formcheck.kinematics.catalog import OTHER_PLACEHOLDER, metric_segments, parse_metric
-from formcheck.specs.spec import SAFETY_RULE_ID, Condition, ExerciseSpec, RuleSpec, template_sides
-
+from formcheck.kinematics import safety
 from formcheck.kinematics.context import POSITIONS, VIEWS
+from formcheck.landmarks import BODY_SIDES
+from formcheck.specs.spec import Condition, ExerciseSpec, RuleSpec, template_sides
 
 UNKNOWN = 0  # code of "unknown" in both POSITIONS and VIEWS
 
@@ -196,41 +197,39 @@ def compile_plan(spec: ExerciseSpec, metric_names: tuple[str, ...], side: str = 
 
 
 def _safety_instances(spec: ExerciseSpec, resolver: _Resolver) -> list[RuleInstance]:
-    """knee_above_hip for each leg: the thigh above horizontal OR hip flexion past ``hip_flexion_deg``.
+    """knee_above_hip for each leg, from its one definition (kinematics/safety.py) and the spec's limits.
 
-    One definition in every view, each measure where it is reliable: in a side (or unknown) view both are
-    checked (thigh elevation first, so a violation's peak reads as thigh elevation); in a front view only hip
-    flexion, because the thigh's elevation is foreshortened there (it points at the camera).
+    Each view checks the measures reliable in it: an OR of both in a side (or unknown) view, hip flexion
+    alone in a front view.
     """
     kah = spec.safety.knee_above_hip
     if not kah.enabled:
         return []
     out = []
-    for leg in ("left", "right"):
-        thigh = CompiledCondition(
-            resolver.source(f"thigh_elevation_{leg}", None), 1.0, False, kah.threshold_deg, kah.hysteresis_deg
-        )
-        hip = CompiledCondition(
-            resolver.source(f"hip_flexion_{leg}", None), 1.0, False, kah.hip_flexion_deg, kah.hysteresis_deg
-        )
-        either = AnyCondition((thigh, hip))
+    for leg in BODY_SIDES:
+        conditions = {
+            m: CompiledCondition(resolver.source(m.column(leg), None), 1.0, False, m.threshold(kah), kah.hysteresis_deg)
+            for m in safety.MEASURES
+        }
+        checks: dict[tuple[safety.Measure, ...], Check] = {}
+        for view in VIEWS:
+            measures = safety.measures_in_view(view)
+            parts = tuple(conditions[m] for m in measures)
+            checks.setdefault(measures, parts[0] if len(parts) == 1 else AnyCondition(parts))
         out.append(
             RuleInstance(
-                rule_id=SAFETY_RULE_ID,
+                rule_id=safety.RULE_ID,
                 side=leg,
                 channel=None,
                 when="always",
-                severity="stop",
+                severity=safety.SEVERITY,
                 message=_side_word(kah.cue, leg),
-                description=(
-                    f"knee above hip: thigh above horizontal (over {kah.threshold_deg:g} deg) "
-                    f"or hip flexion past {kah.hip_flexion_deg:g} deg"
-                ),
+                description=safety.description(kah),
                 min_duration_s=kah.min_duration_s,
-                clear_s=0.2,
-                by_view=tuple(hip if v == "front" else either for v in VIEWS),
+                clear_s=safety.CLEAR_S,
+                by_view=tuple(checks[safety.measures_in_view(v)] for v in VIEWS),
                 positions_ok=_positions_mask(kah.positions),
-                segments=metric_segments(f"thigh_elevation_{leg}"),  # the thigh, in both measures
+                segments=metric_segments(f"{safety.DRAWN_METRIC}_{leg}"),
                 view_names=("front", "side"),
             )
         )

@@ -7,7 +7,20 @@ any further fields after them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
+
+EVENT_KINDS = (
+    "rep",
+    "hold_start",
+    "hold_end",
+    "hold_target_reached",
+    "violation_start",
+    "violation_end",
+    "cue",
+    "set_done",
+    "pain_stop",
+)
+PHASES = ("waiting", "ready", "moving", "peak", "holding", "resting", "stopped")
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,16 @@ class ActiveViolation(NamedTuple):
     severity: str
 
 
+class FrameState(NamedTuple):
+    """The engine's state after one frame, as metrics.csv records it (analyze and live alike)."""
+
+    in_position: bool  # the shown channel is in the starting position
+    phase: str  # one of PHASES
+    side: str | None  # the side shown (being worked, or detected)
+    rep_count: int  # reps counted so far, every side together
+    hold_elapsed_s: float | None  # None when not holding
+
+
 @dataclass(frozen=True)
 class EngineStatus:
     """What the live panel shows."""
@@ -83,7 +106,8 @@ class EngineStatus:
     exercise: str
     side: str | None
     set_no: int
-    reps: int
+    side_reps: int  # reps counted on the side shown (the panel's count)
+    rep_count: int  # reps counted so far, every side together (as metrics.csv's rep_count)
     rep_target: int | None
     hold_elapsed_s: float | None
     hold_target_s: float | None
@@ -100,8 +124,36 @@ class EngineStatus:
 
 
 @dataclass(frozen=True)
+class EngineStats:
+    """The engine's tallies over a run, beside its records (summed when runs are merged)."""
+
+    frames: int
+    time_in_position_s: float
+    sets_completed: int
+    partial_reps: int
+    rejected_reps: int
+    abandoned_reps: int
+    holds_too_short: int
+    cues_spoken: int
+    cues_held_back: int
+    pain_stop_t_s: float | None  # None: no pain stop
+    violation_time_s: dict[str, float]  # per rule id, every rule of the plan
+    rule_frames: dict[str, tuple[int, int]]  # per rule id: (frames it applied, frames it was measured)
+    view_frames: tuple[int, ...]  # frames per view code (kinematics.context.VIEWS)
+
+    @property
+    def pain_stop(self) -> bool:
+        return self.pain_stop_t_s is not None
+
+    @property
+    def measured_fraction(self) -> dict[str, float | None]:
+        """Per rule id: the share of the frames it applied in that it was measured (None: never applied)."""
+        return {rid: round(m / a, 3) if a else None for rid, (a, m) in self.rule_frames.items()}
+
+
+@dataclass(frozen=True)
 class EngineResult:
-    """Everything the report needs: reps, holds, violations, what was not measured and a summary."""
+    """Everything the report needs from the engine: reps, holds, violations, what was not measured, tallies."""
 
     exercise: str
     side: str | None
@@ -109,4 +161,4 @@ class EngineResult:
     holds: tuple[Hold, ...]
     violations: tuple[Violation, ...]
     not_measured: dict[str, str]
-    summary: dict[str, Any]
+    stats: EngineStats

@@ -20,6 +20,7 @@ from typing import Final
 
 import numpy as np
 
+from formcheck.kinematics.catalog import context_columns
 from formcheck.kinematics.metrics import MetricTable
 from formcheck.track import PoseTrack
 
@@ -28,7 +29,6 @@ POSITIONS: Final[tuple[str, ...]] = ("unknown", "standing", "kneeling", "sitting
 FACINGS: Final[tuple[str, ...]] = ("unknown", "right", "left")
 VIEW_CODE: Final[dict[str, int]] = {name: i for i, name in enumerate(VIEWS)}
 POSITION_CODE: Final[dict[str, int]] = {name: i for i, name in enumerate(POSITIONS)}
-UPRIGHT_POSITIONS: Final[frozenset[str]] = frozenset({"standing", "kneeling", "sitting"})
 
 _UNKNOWN, _STANDING, _KNEELING, _SITTING, _SUPINE, _PRONE, _SIDE_LYING = range(len(POSITIONS))
 
@@ -64,11 +64,7 @@ class ContextSettings:
     thigh_down_deg: float = -60.0
 
 
-_COLUMNS = (
-    "body_yaw", "trunk_inclination", "trunk_tilt", "facing", "shoulder_height", "pelvis_height", "pelvic_obliquity",
-    "knee_height_left", "knee_height_right", "thigh_elevation_left", "thigh_elevation_right",
-    "shank_inclination_left", "shank_inclination_right", "knee_separation", "ankle_separation",
-)
+_COLUMNS: Final[tuple[str, ...]] = context_columns()  # the catalog entries marked `context`
 
 
 def detect_view(track: PoseTrack, table: MetricTable, settings: ContextSettings | None = None) -> tuple[np.ndarray, str]:
@@ -109,45 +105,6 @@ def raw_positions(table: MetricTable, settings: ContextSettings | None = None) -
     settings = settings or ContextSettings()
     c = {name: table.column(name)[0] for name in _COLUMNS}
     return _classify(c, settings)
-
-
-def knee_above_hip(
-    table: MetricTable,
-    positions: np.ndarray,
-    *,
-    side: str = "either",
-    max_thigh_elevation_deg: float | None = 0.0,
-    max_hip_flexion_deg: float | None = None,
-) -> np.ndarray:
-    """The FAI safety test per frame: 1.0 = knee above the hip, 0.0 = fine, NaN = not measured.
-
-    Applies only in upright positions (standing, kneeling, sitting). A frame violates when the thigh
-    rises above ``max_thigh_elevation_deg`` (0 = horizontal) or, if given, the hip flexes past
-    ``max_hip_flexion_deg``. ``side``: 'left', 'right' or 'either' (violation on either side).
-    """
-    if side not in ("left", "right", "either"):
-        raise ValueError(f"side must be 'left', 'right' or 'either', got {side!r}")
-    if max_thigh_elevation_deg is None and max_hip_flexion_deg is None:
-        raise ValueError("give max_thigh_elevation_deg, max_hip_flexion_deg or both")
-    sides = ("left", "right") if side == "either" else (side,)
-    upright = np.isin(positions, [POSITION_CODE[p] for p in UPRIGHT_POSITIONS])
-    per_side = [_knee_above_hip_side(table, s, max_thigh_elevation_deg, max_hip_flexion_deg) for s in sides]
-    stacked = np.stack(per_side, axis=1)
-    any_bad = np.nanmax(np.where(np.isnan(stacked), -1.0, stacked), axis=1)
-    result = np.where(any_bad < 0, np.nan, any_bad)
-    return np.where(upright, result, np.nan)
-
-
-def _knee_above_hip_side(table: MetricTable, side: str, max_elev: float | None, max_flex: float | None) -> np.ndarray:
-    tests = []
-    if max_elev is not None:
-        tests.append(table.column(f"thigh_elevation_{side}")[0] - max_elev)
-    if max_flex is not None:
-        tests.append(table.column(f"hip_flexion_{side}")[0] - max_flex)
-    margin = np.stack(tests, axis=1)
-    measured = ~np.isnan(margin).all(axis=1)
-    bad = np.nanmax(np.where(np.isnan(margin), -np.inf, margin), axis=1) > 0
-    return np.where(measured, bad.astype(float), np.nan)
 
 
 class ContextStream:

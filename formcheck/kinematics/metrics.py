@@ -17,7 +17,7 @@ Conventions (geometry.py has the vector conventions):
   in side view only). Front-view metrics (hip abduction, FPPA, pelvic obliquity, lateral lean,
   separations) are image angles: meaningful in front view only.
   FPPA is not measured while the thigh points at the camera (its image shorter than
-  ``FPPA_MIN_THIGH_PER_SHANK`` image shanks: deep squats and landings, the knee near hip level), where
+  ``formulas.FPPA_MIN_THIGH_PER_SHANK`` image shanks: deep squats and landings, the knee near hip level), where
   the angle between the projections is undefined.
 - "Image-relative" metrics (thigh elevation, trunk inclination and tilt, pelvic obliquity, heights)
   assume a level camera: the image vertical is the direction of gravity. The others are
@@ -43,10 +43,8 @@ Conventions (geometry.py has the vector conventions):
   the leg length of its moment (the current one shrinks while a squat is held in front view), and starts
   again after a gap of ``STANDING_RESET_GAP_S`` without a pelvis or a change of scale (camera moved).
 
-Columns beyond docs/ARCHITECTURE.md: ``shank_inclination_{side}`` (knee->ankle from straight down,
-0 = vertical shin), ``trunk_tilt`` (signed trunk angle from the image vertical, + leaning to the
-image right), ``knee_height_{side}`` and ``shoulder_height`` (lower shoulder) above the floor in
-leg lengths, ``body_yaw`` (0 = front or back view, 90 = side view) and ``facing`` (+1 / -1 / NaN).
+The columns, their order, units and meanings are catalog.py's entries; each entry's formula is in
+formulas.py (``FORMULAS``, keyed by the entry's name).
 """
 
 from __future__ import annotations
@@ -55,31 +53,24 @@ import difflib
 import math
 from collections import deque
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import numpy as np
 
 from formcheck import geometry as geo
 from formcheck.errors import SpecError
-from formcheck.landmarks import INDEX, LEFT_HIP, LEFT_SHOULDER, NOSE, NUM_LANDMARKS, RIGHT_HIP, RIGHT_SHOULDER, SIDES, side_index
+from formcheck.landmarks import BODY_SIDES, INDEX, LEFT_HIP, LEFT_SHOULDER, NOSE, NUM_LANDMARKS, RIGHT_HIP, RIGHT_SHOULDER, side_index
+from formcheck.kinematics.catalog import column_names, lookup
+from formcheck.kinematics.formulas import FORMULAS, Column, Inputs, body_yaw_deg
 from formcheck.track import PoseTrack
 
 LS, RS, LH, RH = LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP
 LEFT_EAR, RIGHT_EAR = INDEX["left_ear"], INDEX["right_ear"]
 TORSO = (LS, RS, LH, RH)
 
-# Typical (shoulder width + hip width) / 2 / torso length of a person seen from the front (MediaPipe
-# landmarks); the reference when no world landmarks give the person's own ratio.
-FRONT_WIDTH_RATIO = 0.58
 # Lower bound of leg length (hip-knee-ankle) / torso length (shoulder centre - hip centre) in the
 # image; measured medians on real clips are 1.3-1.8 (side views, MediaPipe landmarks).
 MIN_LEG_PER_TORSO = 1.4
-# Body yaw (deg) range over which 3D angles move from world landmarks to image pixels.
-WORLD_TO_IMAGE_YAW_DEG = (55.0, 75.0)
-# FPPA is an angle between projections: it means something while the thigh lies roughly in the image
-# plane. Below this image length of the thigh per image length of the shank (the thigh about 60 deg out of
-# the plane, pointing at the camera: a deep squat or landing, the knee near hip level) it is not measured.
-FPPA_MIN_THIGH_PER_SHANK = 0.5
 # Standing level behind pelvis_depth: how fast it may rise (leg lengths per second), its sinking time
 # constant (s), and the gap without a pelvis (s) after which it starts again.
 STANDING_RISE_PER_S = 0.5
@@ -92,32 +83,7 @@ STANDING_RESET_SCALE = 1.5
 # Body yaw (deg) below which the facing cues are not counted (front view: no side faces the camera).
 FACING_MIN_YAW_DEG = 45.0
 
-METRIC_UNITS: dict[str, str] = {
-    **{f"hip_flexion_{s}": "deg" for s in SIDES},
-    **{f"knee_flexion_{s}": "deg" for s in SIDES},
-    **{f"thigh_elevation_{s}": "deg" for s in SIDES},
-    **{f"shank_inclination_{s}": "deg" for s in SIDES},
-    **{f"hip_abduction_{s}": "deg" for s in SIDES},
-    **{f"knee_fppa_{s}": "deg" for s in SIDES},
-    "pelvic_obliquity": "deg",
-    **{f"pelvic_drop_{s}": "deg" for s in SIDES},
-    "trunk_inclination": "deg",
-    "trunk_lateral_lean": "deg",
-    "trunk_tilt": "deg",
-    **{f"ankle_height_{s}": "leg" for s in SIDES},
-    **{f"foot_height_{s}": "leg" for s in SIDES},
-    **{f"knee_height_{s}": "leg" for s in SIDES},
-    "knee_separation": "hip_width",
-    "ankle_separation": "hip_width",
-    "pelvis_height": "leg",
-    "pelvis_depth": "leg",
-    "shoulder_height": "leg",
-    "pelvis_x": "leg",
-    "leg_length_px": "px",
-    "body_yaw": "deg",
-    "facing": "sign",
-}
-METRIC_NAMES: tuple[str, ...] = tuple(METRIC_UNITS)
+METRIC_NAMES: Final[tuple[str, ...]] = column_names()
 
 
 @dataclass(frozen=True)
@@ -266,13 +232,13 @@ class MetricsStream:
 def _window_inputs(frames: _FrameInputs, settings: MetricSettings) -> _WindowInputs:
     """The per-frame quantities that feed the causal windows."""
     xy, ok = frames.xy, frames.visibility >= settings.min_visibility
-    foot_points = [side_index(s, part) for s in SIDES for part in ("ankle", "heel", "foot_index")]
+    foot_points = [side_index(s, part) for s in BODY_SIDES for part in ("ankle", "heel", "foot_index")]
     foot_y = np.where(ok[:, foot_points], xy[:, foot_points, 1], np.inf)
     lowest = foot_y.min(axis=1)
     lowest = np.where(np.isinf(lowest), np.nan, lowest)
 
     legs = []
-    for s in SIDES:
+    for s in BODY_SIDES:
         h, k, a = side_index(s, "hip"), side_index(s, "knee"), side_index(s, "ankle")
         length = geo.norm(xy[:, k] - xy[:, h]) + geo.norm(xy[:, a] - xy[:, k])
         legs.append(np.where(ok[:, h] & ok[:, k] & ok[:, a], length, np.nan))
@@ -292,7 +258,7 @@ def _facing_votes(frames: _FrameInputs, ok: np.ndarray) -> tuple[np.ndarray, np.
     trunk_sq = geo.dot(trunk, trunk)
     torso_ok = ok[:, list(TORSO)].all(axis=1) & (trunk_sq > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        yaw = _body_yaw_deg(frames)
+        yaw = body_yaw_deg(frames.xy, frames.world)
         counted = torso_ok & ~(yaw < FACING_MIN_YAW_DEG)
         cues = []
         # The nose is ahead of the ears: anterior = trunk rotated clockwise when the right side faces us.
@@ -300,7 +266,7 @@ def _facing_votes(frames: _FrameInputs, ok: np.ndarray) -> tuple[np.ndarray, np.
         nose = -geo.cross_2d(trunk, nose_rel) / trunk_sq
         cues.append(np.where(ok[:, [NOSE, LEFT_EAR, RIGHT_EAR]].all(axis=1), geo.sign_or_zero(nose, 0.05), 0.0))
         # The toes point ahead of the shank (ankle angle between 0 and 180 deg in the sagittal plane).
-        for s in SIDES:
+        for s in BODY_SIDES:
             k, a, h, t = (side_index(s, p) for p in ("knee", "ankle", "heel", "foot_index"))
             foot = geo.cross_2d(xy[:, a] - xy[:, k], xy[:, t] - xy[:, h]) / trunk_sq
             cues.append(np.where(ok[:, [k, a, h, t]].all(axis=1), geo.sign_or_zero(foot, 0.08), 0.0))
@@ -350,30 +316,6 @@ def _row_quantile(rows: np.ndarray, q: float) -> np.ndarray:
     return np.where(count > 0, picked, np.nan)
 
 
-def _body_yaw_deg(frames: _FrameInputs) -> np.ndarray:
-    """How far the torso is turned from the camera: 0 = front or back view, 90 = side view.
-
-    cos(yaw) = the image width ratio of the torso over the person's own front-view ratio (from the
-    world landmarks when present, else a typical value).
-    """
-    ratio = _width_ratio(frames.xy)
-    reference = np.full(ratio.shape, FRONT_WIDTH_RATIO)
-    if frames.world is not None:
-        world_ratio = _width_ratio(frames.world)
-        reference = np.where(np.isfinite(world_ratio) & (world_ratio > 0), world_ratio, reference)
-    with np.errstate(invalid="ignore"):
-        return np.degrees(np.arccos(np.clip(ratio / reference, 0.0, 1.0)))
-
-
-def _width_ratio(points: np.ndarray) -> np.ndarray:
-    """(shoulder width + hip width) / 2 / torso length of (n, 33, d) points."""
-    shoulders = geo.norm(points[:, LS] - points[:, RS])
-    hips = geo.norm(points[:, LH] - points[:, RH])
-    torso = geo.norm((points[:, LS] + points[:, RS]) / 2 - (points[:, LH] + points[:, RH]) / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(torso > 0, (shoulders + hips) / 2 / torso, np.nan)
-
-
 def _assemble(frames: _FrameInputs, window: _WindowOutputs, settings: MetricSettings) -> tuple[np.ndarray, np.ndarray]:
     """Every metric of every frame: (values, confidence), each (n, m) in METRIC_NAMES order."""
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -395,144 +337,15 @@ def _assemble(frames: _FrameInputs, window: _WindowOutputs, settings: MetricSett
     return values, confidence
 
 
-Column = tuple[np.ndarray, tuple[int, ...], np.ndarray | None]  # value, landmarks used, extra validity
-
-
-@dataclass(frozen=True)
-class _Body:
-    """Shared per-frame geometry of n frames (up frame, pixels; world in metres)."""
-
-    xy: np.ndarray
-    world: np.ndarray | None
-    hip_mid: np.ndarray
-    trunk: np.ndarray  # hip centre -> shoulder centre
-    hips_apart: np.ndarray  # a usable hip line (none in an exact side view; rounding leaves ~1e-13 px)
-    yaw: np.ndarray
-    image_weight: np.ndarray  # weight of the image angle in 3D-by-nature angles (1 = image only)
-
-    @staticmethod
-    def of(frames: _FrameInputs) -> "_Body":
-        xy = frames.xy
-        hip_mid = (xy[:, LH] + xy[:, RH]) / 2
-        trunk = (xy[:, LS] + xy[:, RS]) / 2 - hip_mid
-        hips_apart = geo.norm(xy[:, RH] - xy[:, LH]) > 1e-6 * geo.norm(trunk)
-        yaw = _body_yaw_deg(frames)
-        image_weight = np.where(np.isnan(yaw), 1.0, geo.smoothstep(yaw, *WORLD_TO_IMAGE_YAW_DEG))
-        return _Body(xy, frames.world, hip_mid, trunk, hips_apart, yaw, image_weight)
-
-    def blend(self, image_value: np.ndarray, world_value: np.ndarray | None) -> np.ndarray:
-        """Image angle in side view, world angle in front/oblique view, a ramp between."""
-        if world_value is None:
-            return image_value
-        w = self.image_weight
-        mixed = np.where(w == 0.0, world_value, np.where(w == 1.0, image_value, w * image_value + (1.0 - w) * world_value))
-        return np.where(np.isnan(world_value), image_value, mixed)
-
-
 def _metric_columns(frames: _FrameInputs, window: _WindowOutputs) -> dict[str, Column]:
-    """name -> (value, landmarks used, extra validity or None). Masking by visibility happens later."""
-    body = _Body.of(frames)
-    cols = {**_sagittal_columns(body, window.facing), **_frontal_columns(body), **_height_columns(body, window, frames.image_size)}
-    cols["trunk_tilt"] = (geo.tilt_deg(body.trunk), TORSO, None)
-    cols["body_yaw"] = (body.yaw, TORSO, None)
-    cols["facing"] = (np.where(window.facing == 0, np.nan, window.facing), (), window.facing != 0)
-    return cols
-
-
-def _sagittal_columns(body: _Body, facing: np.ndarray) -> dict[str, Column]:
-    """Hip and knee flexion, thigh elevation, shank and trunk inclination (image / world blend)."""
-    xy, world = body.xy, body.world
-    trunk_3d = None if world is None else (world[:, LS] + world[:, RS]) / 2 - (world[:, LH] + world[:, RH]) / 2
-    cols: dict[str, Column] = {}
-    for s in SIDES:
-        hip, knee, ankle = (side_index(s, p) for p in ("hip", "knee", "ankle"))
-        thigh, shank = xy[:, knee] - xy[:, hip], xy[:, ankle] - xy[:, knee]
-        # Hip flexion: from the trunk axis continued below the hip to the thigh, + = thigh ahead of
-        # the trunk line. Image: the sign comes from `facing`. World: the signed angle about the
-        # hip axis (right hip - left hip) after projecting that axis out.
-        mag_2d = geo.angle_between_deg(-body.trunk, thigh)
-        sign_2d = np.where(geo.cross_2d(-body.trunk, thigh) < 0, -1.0, 1.0) * facing
-        mag_3d = knee_3d = elev_3d = shank_3d = None
-        sign_3d = np.zeros(len(mag_2d))
-        if world is not None:
-            thigh_3d, shank_vec_3d = world[:, knee] - world[:, hip], world[:, ankle] - world[:, knee]
-            flex_3d = geo.angle_about_axis_deg(-trunk_3d, thigh_3d, world[:, RH] - world[:, LH])
-            mag_3d = np.abs(flex_3d)
-            sign_3d = np.where(np.isnan(flex_3d), 0.0, np.where(flex_3d < 0, -1.0, 1.0))
-            knee_3d = geo.angle_between_deg(thigh_3d, shank_vec_3d)
-            elev_3d = geo.elevation_deg(thigh_3d)
-            shank_3d = 180.0 - geo.inclination_deg(shank_vec_3d)
-        image_first = body.image_weight >= 0.5
-        primary, secondary = np.where(image_first, sign_2d, sign_3d), np.where(image_first, sign_3d, sign_2d)
-        sign = np.where(primary != 0, primary, np.where(secondary != 0, secondary, 1.0))
-        cols[f"hip_flexion_{s}"] = (sign * body.blend(mag_2d, mag_3d), (*TORSO, knee), None)
-        cols[f"knee_flexion_{s}"] = (body.blend(geo.angle_between_deg(thigh, shank), knee_3d), (hip, knee, ankle), None)
-        cols[f"thigh_elevation_{s}"] = (body.blend(geo.elevation_deg(thigh), elev_3d), (hip, knee), None)
-        cols[f"shank_inclination_{s}"] = (body.blend(180.0 - geo.inclination_deg(shank), shank_3d), (knee, ankle), None)
-    incl_3d = None if trunk_3d is None else geo.inclination_deg(trunk_3d)
-    cols["trunk_inclination"] = (body.blend(geo.inclination_deg(body.trunk), incl_3d), TORSO, None)
-    return cols
-
-
-def _frontal_columns(body: _Body) -> dict[str, Column]:
-    """Front-view image angles: hip abduction, FPPA, pelvic obliquity and drop, lateral lean, separations."""
-    xy, trunk, apart = body.xy, body.trunk, body.hips_apart
-    cols: dict[str, Column] = {}
-    for s, other in (("left", "right"), ("right", "left")):
-        hip, knee, ankle = (side_index(s, p) for p in ("hip", "knee", "ankle"))
-        other_hip = side_index(other, "hip")
-        thigh, shank = xy[:, knee] - xy[:, hip], xy[:, ankle] - xy[:, knee]
-        lateral = xy[:, hip] - xy[:, other_hip]
-        # Hip abduction: thigh from the pelvis perpendicular (pointing away from the shoulders), + lateral.
-        down = geo.rotate_cw_2d(lateral)
-        down = np.where((geo.dot(down, trunk) > 0)[:, None], -down, down)
-        outward = np.sign(geo.cross_2d(down, lateral))
-        cols[f"hip_abduction_{s}"] = (geo.signed_angle_2d_deg(down, thigh) * outward, (LS, RS, hip, other_hip, knee), apart)
-        # FPPA: deviation of the knee from the hip-ankle line, + when the knee is medial (valgus).
-        hip_to_ankle = xy[:, ankle] - xy[:, hip]
-        medial_side = np.sign(geo.cross_2d(hip_to_ankle, -lateral))
-        medial_side = np.where(medial_side == 0, np.nan, medial_side)
-        knee_side = np.where(geo.cross_2d(hip_to_ankle, thigh) < 0, -1.0, 1.0)
-        fppa = geo.angle_between_deg(thigh, shank) * knee_side * medial_side
-        in_plane = geo.norm(thigh) >= FPPA_MIN_THIGH_PER_SHANK * geo.norm(shank)
-        cols[f"knee_fppa_{s}"] = (fppa, (hip, other_hip, knee, ankle), apart & in_plane)
-
-    hip_line = xy[:, RH] - xy[:, LH]
-    obliquity = np.degrees(np.arctan2(hip_line[:, 1], np.abs(hip_line[:, 0])))
-    obliquity = np.where(geo.norm(hip_line) == 0, np.nan, obliquity)
-    cols["pelvic_obliquity"] = (obliquity, (LH, RH), None)
-    cols["pelvic_drop_left"] = (np.maximum(obliquity, 0.0), (LH, RH), None)
-    cols["pelvic_drop_right"] = (np.maximum(-obliquity, 0.0), (LH, RH), None)
-    subject_right = np.sign((xy[:, RH] - xy[:, LH] + xy[:, RS] - xy[:, LS])[:, 0])
-    lean = np.degrees(np.arctan2(trunk[:, 0] * subject_right, trunk[:, 1]))
-    cols["trunk_lateral_lean"] = (np.where((subject_right == 0) | (geo.norm(trunk) == 0), np.nan, lean), TORSO, None)
-    hip_width = geo.norm(hip_line)
-    for part in ("knee", "ankle"):
-        left, right = side_index("left", part), side_index("right", part)
-        cols[f"{part}_separation"] = (geo.norm(xy[:, left] - xy[:, right]) / hip_width, (LH, RH, left, right), apart)
-    return cols
-
-
-def _height_columns(body: _Body, window: _WindowOutputs, image_size: tuple[int, int]) -> dict[str, Column]:
-    """Heights above the floor line and the horizontal pelvis position, in leg lengths."""
-    xy, leg, floor = body.xy, window.leg_length_px, window.floor_y
-    scale_ok = np.isfinite(leg) & (leg > 0) & np.isfinite(floor)
-
-    def height(y: np.ndarray) -> np.ndarray:
-        return (y - floor) / leg
-
-    cols: dict[str, Column] = {}
-    for s in SIDES:
-        ankle, heel, toe, knee = (side_index(s, p) for p in ("ankle", "heel", "foot_index", "knee"))
-        cols[f"ankle_height_{s}"] = (height(xy[:, ankle, 1]), (ankle,), scale_ok)
-        cols[f"foot_height_{s}"] = (height(np.minimum(xy[:, heel, 1], xy[:, toe, 1])), (heel, toe), scale_ok)
-        cols[f"knee_height_{s}"] = (height(xy[:, knee, 1]), (knee,), scale_ok)
-    cols["pelvis_height"] = (height(body.hip_mid[:, 1]), (LH, RH), scale_ok)
-    cols["pelvis_depth"] = (np.full(len(leg), np.nan), (LH, RH), scale_ok)  # needs time: _fill_pelvis_depth
-    cols["shoulder_height"] = (height(np.minimum(xy[:, LS, 1], xy[:, RS, 1])), (LS, RS), scale_ok)
-    cols["pelvis_x"] = ((body.hip_mid[:, 0] - image_size[0] / 2) / leg, (LH, RH), scale_ok)
-    cols["leg_length_px"] = (leg, (), scale_ok)
-    return cols
+    """column name -> (value, landmarks used, extra validity or None), each from its catalog entry's formula."""
+    inputs = Inputs.of(frames.xy, frames.world, frames.image_size, floor_y=window.floor_y,
+                       leg_length_px=window.leg_length_px, facing=window.facing)
+    columns: dict[str, Column] = {}
+    for name in METRIC_NAMES:
+        info, side = lookup(name)
+        columns[name] = FORMULAS[info.name](inputs, side)
+    return columns
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 A consumer that falls behind never sees a queue of stale frames: `LatestSlot` keeps one item and
 counts the ones overwritten before anyone took them (dropped frames, as with a real camera).
-A camera that stops delivering is reopened every `retry_s` while the session goes on.
+A camera that stops delivering is reopened every `retry_s` while the session goes on. Opening it captures
+FFmpeg's chatter on fd 2 through `formcheck.pose.native_log`, whose lock it shares with the pose worker's
+tracker resets, so the two threads never redirect stderr at the same time.
 """
 
 from __future__ import annotations

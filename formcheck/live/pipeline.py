@@ -18,8 +18,9 @@ import numpy as np
 
 from formcheck.analyze import Analysis, make_report
 from formcheck.kinematics.context import ContextStream, overall_view
-from formcheck.engine.engine import PHASES, Engine
-from formcheck.engine.types import EngineResult, EngineStatus, Event
+from formcheck.engine.engine import Engine
+from formcheck.engine.summary import merge_results
+from formcheck.engine.types import PHASES, EngineResult, EngineStatus, Event, FrameState
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.measures import MeasureOptions, measure_exercise
 from formcheck.kinematics.metrics import MetricsStream, MetricTable
@@ -132,7 +133,7 @@ class SessionRecord:
     confidence: _ChunkedRows = field(init=False)
     views: _ChunkedRows = field(default_factory=lambda: _ChunkedRows((), np.int8))
     positions: _ChunkedRows = field(default_factory=lambda: _ChunkedRows((), np.int8))
-    engine_state: _ChunkedRows = field(default_factory=lambda: _ChunkedRows((5,)))  # in_pos, phase, side, reps, hold
+    engine_state: _ChunkedRows = field(default_factory=lambda: _ChunkedRows((5,)))  # a FrameState as numbers
 
     def __post_init__(self) -> None:
         self.values = _ChunkedRows((len(self.metric_names),))
@@ -185,11 +186,13 @@ class LivePipeline:
         status = self.engine.status
         self._steps += 1
         self._last_t_s = t_s
-        self._remember(frame_index, t_s, landmarks, world, row.values, row.confidence, view, position, status)
+        self._remember(frame_index, t_s, landmarks, world, row.values, row.confidence, view, position,
+                       self.engine.frame_state())
         self.record.unsmoothed.append(cleaned)
         return FrameOutcome(t_s, landmarks, row.values, row.confidence, view, position, tuple(events), status)
 
-    def _remember(self, frame_index, t_s, landmarks, world, values, confidence, view, position, status) -> None:
+    def _remember(self, frame_index, t_s, landmarks, world, values, confidence, view, position,
+                  state: FrameState) -> None:
         rec = self.record
         rec.frame.append(frame_index)
         rec.t_s.append(t_s)
@@ -199,9 +202,9 @@ class LivePipeline:
         rec.confidence.append(confidence)
         rec.views.append(view)
         rec.positions.append(position)
-        side_code = SIDE_CODES.index(status.side) if status.side in SIDE_CODES else 0
-        hold = status.hold_elapsed_s if status.hold_elapsed_s is not None else np.nan
-        rec.engine_state.append((status.in_position, PHASES.index(status.phase), side_code, status.reps, hold))
+        side_code = SIDE_CODES.index(state.side) if state.side in SIDE_CODES else 0
+        hold = state.hold_elapsed_s if state.hold_elapsed_s is not None else np.nan
+        rec.engine_state.append((state.in_position, PHASES.index(state.phase), side_code, state.rep_count, hold))
 
     # ------------------------------------------------------------------------------ segments
 
@@ -293,41 +296,9 @@ def segment_summary(segment: Segment, record: SessionRecord) -> dict:
         "reps": len(result.reps) if result else 0,
         "holds": len(result.holds) if result else 0,
         "violations": len(result.violations) if result else 0,
-        "pain_stop": bool(result and result.summary.get("pain_stop")),
+        "pain_stop": bool(result and result.stats.pain_stop),
         "result": dataclasses.asdict(result) if result and not segment.kept else None,
     }
 
 
-def merge_results(results: list[EngineResult]) -> EngineResult:
-    """One result from several engine runs in time order: reps and holds numbered on, counts added up."""
-    if len(results) == 1:
-        return results[0]
-    reps = tuple(dataclasses.replace(r, n=i + 1) for i, r in enumerate(r for res in results for r in res.reps))
-    holds = tuple(dataclasses.replace(h, n=i + 1) for i, h in enumerate(h for res in results for h in res.holds))
-    violations = tuple(v for res in results for v in res.violations)
-    not_measured: dict[str, str] = {}
-    for res in results:
-        not_measured.update(res.not_measured)
-    summary = dict(results[-1].summary)
-    for key in ("sets_completed", "partial_reps", "rejected_reps", "abandoned_reps", "holds_too_short", "frames",
-                "cues_spoken", "cues_held_back"):
-        summary[key] = sum(res.summary.get(key) or 0 for res in results)
-    summary["time_in_position_s"] = round(sum(res.summary.get("time_in_position_s") or 0.0 for res in results), 3)
-    summary["reps_counted"] = len(reps)
-    by_side: dict[str, int] = {}
-    for r in reps:
-        by_side[r.side or "both"] = by_side.get(r.side or "both", 0) + 1
-    summary["reps_by_side"] = by_side
-    summary["holds_counted"] = len(holds)
-    summary["holds_met"] = sum(1 for h in holds if h.met)
-    summary["longest_hold_s"] = round(max((h.duration_s for h in holds), default=0.0), 3)
-    pain = [res.summary.get("pain_stop_t_s") for res in results if res.summary.get("pain_stop")]
-    summary["pain_stop"] = bool(pain)
-    summary["pain_stop_t_s"] = pain[0] if pain else None
-    sides = {res.side for res in results if res.side}
-    side = sides.pop() if len(sides) == 1 else ("both" if sides else None)
-    summary["side"] = side
-    return EngineResult(results[0].exercise, side, reps, holds, violations, not_measured, summary)
-
-
-__all__ = ["LivePipeline", "FrameOutcome", "Segment", "SessionRecord", "merge_results"]
+__all__ = ["LivePipeline", "FrameOutcome", "Segment", "SessionRecord"]

@@ -21,7 +21,6 @@ from formcheck.live.setup import SetupGuide
 
 SESSION_NAME = "session.json"
 SESSION_SCHEMA = "formcheck.live-session/1"
-STANCE_EXERCISES = ("single_leg_stance",)  # timed by the clinical stance timer
 
 
 @dataclass(frozen=True)
@@ -76,8 +75,9 @@ class ExerciseRun:
         self.pipeline = LivePipeline(spec, image_size, side=side)
         self.annotator = self._annotator()
         self.guide = SetupGuide(spec)
-        # Single-leg stance: the clinical timer (lift-off to touch-down) drives the big count-up timer and its tones.
-        self.stance = StanceTimer(StanceSettings.from_spec(spec)) if spec.id in STANCE_EXERCISES else None
+        # A spec declaring the stance measure: the clinical timer (lift-off to touch-down) drives the big count-up
+        # timer and its tones.
+        self.stance = StanceTimer(StanceSettings.from_spec(spec)) if spec.measure.kind == "stance" else None
         self.switched_side = False
         self.report_path: Path | None = None
         self.report: dict | None = None
@@ -152,5 +152,4 @@ def session_index(program: Program, runs: list[ExerciseRun], out_dir: Path, live
     }
 
 
-__all__ = ["Program", "ExerciseRun", "exercise_entry", "session_index", "SESSION_NAME", "SESSION_SCHEMA",
-           "STANCE_EXERCISES"]
+__all__ = ["Program", "ExerciseRun", "exercise_entry", "session_index", "SESSION_NAME", "SESSION_SCHEMA"]

@@ -17,21 +17,25 @@ import time
 from array import array
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from formcheck.analyze import REPORT_NAME, VIDEO_NAME, summary_text
+from formcheck.analyze import CANVAS_BGR, REPORT_NAME, VIDEO_NAME, summary_text
 from formcheck.outputs.annotate import FrameAnnotator
 from formcheck.errors import InputError
+from formcheck.history.record import HistoryNote, HistoryTarget, record_run
+from formcheck.landmarks import SIDE_CHOICES
 from formcheck.kinematics.context import POSITION_CODE
 from formcheck.measures import MeasureOptions
 from formcheck.measures.stance import StanceTimer
 from formcheck.outputs.report import write_report
+from formcheck.reports.session_page import save_session_page
 from formcheck.specs.spec import ExerciseSpec
 from formcheck.live import keys as k
 from formcheck.live.capture import LOST, Capture, CameraTarget, open_capture
+from formcheck.live.model_choice import LIVE_VARIANTS, LiveModel, open_live_model
 from formcheck.live.pipeline import FrameOutcome, LivePipeline
 from formcheck.live.program import SESSION_NAME, ExerciseRun, Program, session_index
 from formcheck.live.screen import Banner, Screen
@@ -39,7 +43,6 @@ from formcheck.live.setup import EXERCISE, SetupGuide
 from formcheck.live.sound import SoundBoard
 from formcheck.live.worker import PoseResult, PoseWorker
 
-SIDES = ("auto", "left", "right")
 NO_WINDOW_GIVE_UP_S = 10.0  # without a window nobody can quit: stop retrying a lost camera after this
 FPS_WINDOW = 30
 MAX_REPEAT = 15  # at most half a second of a recorded frame standing in for frames the pipeline dropped
@@ -62,12 +65,18 @@ class LiveRequest:
     voice: bool = True
     tones: bool = True
     model: Path | None = None
+    model_variant: str = "auto"  # auto: full, or lite when full cannot keep 25 FPS here (see model_choice)
+    skeleton_only: bool = False  # show and record the skeleton on a plain background (no face, no room)
     max_seconds: float | None = None
     strict: bool = False
     measure_options: MeasureOptions = field(default_factory=MeasureOptions)
+    specs: tuple[ExerciseSpec, ...] = ()  # specs made in code (e.g. tailored to a plan), instead of ids or files
+    history: HistoryTarget | None = None  # record each exercise there once its report is written (None: do not)
 
     def program(self) -> Program:
         """The exercises of the session in order (the default exercise when none is given)."""
+        if self.specs:
+            return Program(tuple(self.specs))
         ids = ((self.exercise,) if self.exercise else ()) + tuple(self.exercises)
         paths = ((self.spec_path,) if self.spec_path is not None else ()) + tuple(self.spec_paths)
         return Program.resolve(ids, paths)
@@ -101,6 +110,7 @@ class LiveOutcome:
     stats: LiveStats
     ended_by: str
     reports: tuple[Path, ...] = ()  # every exercise's report.json, in program order
+    history: tuple[HistoryNote, ...] = ()  # each exercise's recorded session, or why it was not recorded
 
 
 class Recorder:
@@ -156,7 +166,8 @@ class LiveSession:
 
     def __init__(self, request: LiveRequest, program: Program, capture: Capture, worker: PoseWorker,
                  window, sound: SoundBoard, record_dir: Path | None, out_dir: Path | None = None,
-                 target: CameraTarget | None = None, clock: Callable[[], float] = time.perf_counter) -> None:
+                 target: CameraTarget | None = None, clock: Callable[[], float] = time.perf_counter,
+                 live_model: LiveModel | None = None) -> None:
         self.request = request
         self.program = program
         self.capture = capture
@@ -166,6 +177,7 @@ class LiveSession:
         self.clock = clock
         self.out_dir = out_dir
         self.target = target or CameraTarget.parse(request.camera)
+        self.live_model = live_model
         size = capture.size or (640, 480)
         self.image_size = size
         self.runs: list[ExerciseRun] = [program.start(0, size, request.side)]
@@ -184,6 +196,7 @@ class LiveSession:
         self.frames_displayed = 0
         self._recorded_seq = -1
         self._said: str | None = None
+        self.history_notes: list[HistoryNote] = []
         self._t_s = 0.0  # the exercise time of the latest frame: the clock speech is rate-limited on
 
     # ------------------------------------------------------------------------------ the exercise being done
@@ -242,10 +255,11 @@ class LiveSession:
 
     def _frame(self, result: PoseResult) -> None:
         frame = result.frame
-        self._last_image = frame.image
+        image = np.full_like(frame.image, CANVAS_BGR) if self.request.skeleton_only else frame.image
+        self._last_image = image
         if self.paused:
             self._pause_t_ms = frame.t_ms if self._pause_t_ms is None else self._pause_t_ms
-            self._display(self.screen.compose(frame.image, banner=Banner("Paused: press space to go on")), frame)
+            self._display(self.screen.compose(image, banner=Banner("Paused: press space to go on")), frame)
             return
         if self._pause_t_ms is not None:  # the pause does not count as exercise time
             step_ms = round(1000.0 / self.capture.fps)
@@ -267,7 +281,7 @@ class LiveSession:
                                           latency_ms=self._latest_latency(), note=self._note(outcome),
                                           big_timer_s=big_timer_s)
         landmarks = outcome.landmarks if outcome.has_pose else None
-        self._display(self.screen.compose(frame.image, landmarks, parts, banner), frame)
+        self._display(self.screen.compose(image, landmarks, parts, banner), frame)
 
     def _display(self, canvas: np.ndarray, frame) -> None:
         self.window.show(canvas)
@@ -300,6 +314,9 @@ class LiveSession:
         return Banner(advice.message, "warning" if advice.problem else "info")
 
     def _note(self, outcome: FrameOutcome) -> str | None:
+        model_note = self.live_model.notice(self.clock()) if self.live_model is not None else None
+        if model_note is not None:
+            return model_note
         if self.flash is not None and self.clock() - self.flash[1] < 2.0:
             return self.flash[0]
         return None if self.guide.stage == EXERCISE or outcome.status.in_position else "getting ready"
@@ -386,13 +403,19 @@ class LiveSession:
         outputs = [] if video is None else [VIDEO_NAME if video.parent == folder else str(video)]
         pose_meta = {"frames": run.frames, "ms_per_frame": stats.pose_ms_median,
                      "frames_dropped_before_pose": stats.frames_dropped_before_pose,
-                     "running_mode": "video, on a worker thread (newest frame only)"}
+                     "running_mode": "video, on a worker thread (newest frame only)",
+                     **(self.live_model.report_fields() if self.live_model is not None else {})}
         report = run.pipeline.report(source=self.target.label, fps=self.capture.fps, extra=live,
                                      meta={"pose": pose_meta}, outputs=outputs + [REPORT_NAME],
                                      options=self.request.measure_options)
         run.report_path = write_report(folder / REPORT_NAME, report)
         run.report = report
+        save_session_page(folder, report, run.pipeline.analysis(source=self.target.label,
+                          options=self.request.measure_options))  # report.html; thumbnails: the skeleton only
         run.pipeline.record.close()
+        if self.request.history is not None:
+            self.history_notes.append(record_run(self.request.history, report, kind="live",
+                                                 report_path=run.report_path))
 
     def live_section(self, ended_by: str, stats: LiveStats, video: Path | None) -> dict:
         """How the session ran, for a report's (or session.json's) "live" section."""
@@ -447,31 +470,32 @@ def run_live(
     capture: Capture | None = None,
 ) -> LiveOutcome:
     """Run `formcheck live`; every argument after `request` is for tests (injected parts)."""
-    if request.side not in SIDES:
-        raise InputError(f"side must be one of {', '.join(SIDES)}, not {request.side!r}")
+    if request.side not in SIDE_CHOICES:
+        raise InputError(f"side must be one of {', '.join(SIDE_CHOICES)}, not {request.side!r}")
+    if request.model_variant not in LIVE_VARIANTS:
+        raise InputError(f"model variant must be one of {', '.join(LIVE_VARIANTS)}, not {request.model_variant!r}")
     program = request.program()
     if window is None and request.window:
         k.check_display()
     target = CameraTarget.parse(request.camera)
     if capture is None:
         capture = open_capture(target, give_up_s=None if request.window else NO_WINDOW_GIVE_UP_S)
+    live_model = None
     with contextlib.ExitStack() as stack:
         stack.callback(capture.stop)
         out_dir = _folder(Path(request.out_dir or request.record_dir or "out"))
         record_dir = _folder(Path(request.record_dir)) if request.record_dir is not None else None
         if detect is None:
-            from formcheck.pose.model_store import resolve_model
-            from formcheck.pose.estimator import PoseEstimator
-
-            estimator = stack.enter_context(PoseEstimator(resolve_model(request.model, progress=False)))
-            detect = estimator.detect
+            live_model = stack.enter_context(open_live_model(request.model, request.model_variant))
+            detect = live_model.detect
         worker = PoseWorker(detect, capture.slot, strict=request.strict)
         if window is None:
             window = k.Window(size=_window_size(capture.size)) if request.window else k.NoWindow(keys)
         stack.callback(window.close)
         sound = sound or SoundBoard(voice=request.voice, tones=request.tones)
         stack.callback(sound.close)
-        session = LiveSession(request, program, capture, worker, window, sound, record_dir, out_dir, target)
+        session = LiveSession(request, program, capture, worker, window, sound, record_dir, out_dir, target,
+                              live_model=live_model)
         capture.start()
         worker.start()
         stack.callback(worker.stop)
@@ -483,7 +507,7 @@ def run_live(
             capture.stop()
             worker.stop()
             outcome = _finish(session, out_dir)
-        return outcome
+        return replace(outcome, history=tuple(session.history_notes))
 
 
 def _window_size(frame_size: tuple[int, int] | None, min_height: int = 720) -> tuple[int, int]:

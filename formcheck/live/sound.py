@@ -227,3 +227,16 @@ class SoundBoard:
                 self.played.append(args)
             except Exception as exc:  # a broken sound command must never stop the session
                 log.warning("sound command failed: %s", exc)
+
+
+WAV_SPEAKERS: tuple[tuple[str, ...], ...] = (("espeak-ng",), ("espeak",))  # engines that can write a WAV file
+
+
+def speech_wav(text: str, path: Path, *, which: Callable[[str], str | None] = shutil.which) -> Path | None:
+    """Speak `text` into a WAV file with the text-to-speech engine live mode uses (None when none is installed)."""
+    speaker = find_command(WAV_SPEAKERS, which)
+    if speaker is None:
+        return None
+    subprocess.run([*speaker, "-w", str(path), text], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=COMMAND_TIMEOUT_S, check=True)
+    return path

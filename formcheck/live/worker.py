@@ -1,10 +1,11 @@
 """Pose estimation on a worker thread: always the newest captured frame, never a backlog.
 
-MediaPipe runs in VIDEO mode (tracking between frames) through `formcheck.pose.PoseEstimator` on this
-thread. `bench/bench_live.py` measured it against MediaPipe's LIVE_STREAM mode with its result callback,
+MediaPipe runs in VIDEO mode (tracking between frames) through `formcheck.pose.estimator.PoseEstimator` on
+this thread (its native log is captured through `formcheck.pose.native_log`, under the lock the capture thread
+also takes). `bench/bench_live.py` measured it against MediaPipe's LIVE_STREAM mode with its result callback,
 on the same 640x480 30 FPS input with the full model (3 interleaved 30 s runs each): both showed 30 FPS;
 VIDEO mode on a thread had the lower latency (median 22 ms, p95 28 ms, against 25 ms and 43 ms) at the
-same CPU cost per frame. VIDEO mode also keeps mediapipe inside `pose.py` and hands each result on with
+same CPU cost per frame. VIDEO mode also keeps mediapipe inside `pose/estimator.py` and hands each result on with
 the very frame it was computed from.
 """
 

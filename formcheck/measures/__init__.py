@@ -1,5 +1,6 @@
 """Exercise-specific measures beyond reps, holds and rules (balance stances, jumps, hops).
 
+Which one runs is declared in the spec's ``[measure]`` section (``kind``), never chosen by exercise id.
 `analyze` and `live` call `measure_exercise` after the engine has run and merge what it returns into
 the report: ``sections`` become extra top-level keys of report.json (e.g. ``"balance"``), ``holds``
 (when not None) replace the engine's holds, ``violations`` are added to the engine's.
@@ -14,7 +15,7 @@ import numpy as np
 
 from formcheck.engine.types import EngineResult, Hold, Violation
 from formcheck.kinematics.metrics import MetricTable
-from formcheck.specs.spec import ExerciseSpec
+from formcheck.specs.spec import MEASURE_SECTIONS, ExerciseSpec
 from formcheck.track import PoseTrack
 
 
@@ -50,15 +51,18 @@ def measure_exercise(
     *,
     unsmoothed: PoseTrack | None = None,
 ) -> Measures:
-    """The measures this exercise has (none for most exercises), by ``spec.id``.
+    """The measure the spec declares (``spec.measure.kind``; "none" for most exercises).
 
-    ``unsmoothed`` is the cleaned track before smoothing (same frames as ``track``): when given, the moments
-    of fast events (take-off, landing) are dated on it, free of the smoothing filter's lag."""
-    measure = _MEASURES.get(spec.id)
+    ``unsmoothed`` is the cleaned track before smoothing (same frames as ``track``): when given and the spec
+    dates events on it (``spec.measure.dates_on_unsmoothed``), the moments of fast events (lift-off, take-off,
+    landing) are dated on it, free of the smoothing filter's lag."""
+    kind = spec.measure.kind
+    measure = _MEASURES.get(kind)
     if measure is None or len(track) == 0:
         return Measures()
-    raw = _raw_table(unsmoothed, track) if spec.id in _USE_RAW else None
-    return measure(spec, track, table, positions, views, result, options, raw)
+    raw = _raw_table(unsmoothed, track) if spec.measure.dates_on_unsmoothed else None
+    section, holds = measure(spec, track, table, positions, views, result, options, raw)
+    return Measures(sections={MEASURE_SECTIONS[kind]: section}, holds=holds)
 
 
 def _raw_table(unsmoothed: PoseTrack | None, track: PoseTrack) -> MetricTable | None:
@@ -69,35 +73,39 @@ def _raw_table(unsmoothed: PoseTrack | None, track: PoseTrack) -> MetricTable | 
     return compute_metrics(unsmoothed)
 
 
-def _stance(spec, track, table, positions, views, result, options, raw) -> Measures:
+# Each measure gives its report section and, when it times holds itself, the holds that replace the engine's.
+Section = tuple[dict[str, Any], tuple[Hold, ...] | None]
+
+
+def _stance(spec, track, table, positions, views, result, options, raw) -> Section:
     from formcheck.measures.stance import measure_stance
 
-    section, holds = measure_stance(spec, track, table, positions, views, result, options, raw)
-    return Measures(sections={"balance": section}, holds=holds)
+    return measure_stance(spec, track, table, positions, views, result, options, raw)
 
 
-def _squat(spec, track, table, positions, views, result, options, raw) -> Measures:
+def _squat(spec, track, table, positions, views, result, options, raw) -> Section:
     from formcheck.measures.single_leg_squat import measure_single_leg_squat
 
-    return Measures(sections={"single_leg_squat": measure_single_leg_squat(spec, track, table, views, result)})
+    return measure_single_leg_squat(spec, track, table, views, result), None
 
 
-def _jump(spec, track, table, positions, views, result, options, raw) -> Measures:
+def _jump(spec, track, table, positions, views, result, options, raw) -> Section:
     from formcheck.measures.jump import measure_jump_landing
 
-    return Measures(sections={"jump_landing": measure_jump_landing(spec, track, table, views, options, raw)})
+    return measure_jump_landing(spec, track, table, views, options, raw), None
 
 
-def _hop(spec, track, table, positions, views, result, options, raw) -> Measures:
+def _hop(spec, track, table, positions, views, result, options, raw) -> Section:
     from formcheck.measures.hop import measure_single_leg_hop
 
-    return Measures(sections={"single_leg_hop": measure_single_leg_hop(spec, track, table, views, options, raw)})
+    return measure_single_leg_hop(spec, track, table, views, options, raw), None
 
 
-_USE_RAW = frozenset({"single_leg_stance", "jump_landing", "single_leg_hop"})
+# Every measure kind a spec can declare (specs.spec.MEASURE_KINDS) but "none"; the report key of each is
+# specs.spec.MEASURE_SECTIONS.
 _MEASURES = {
-    "single_leg_stance": _stance,
+    "stance": _stance,
     "single_leg_squat": _squat,
-    "jump_landing": _jump,
-    "single_leg_hop": _hop,
+    "jump": _jump,
+    "hop": _hop,
 }

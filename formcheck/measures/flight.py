@@ -11,12 +11,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from formcheck.landmarks import BODY_SIDES
 from formcheck.kinematics.metrics import MetricTable
 from formcheck.measures.common import col
 from formcheck.measures.contact import ContactSettings, FootContact, corner_time
 
 FLIGHT_CONTACT = ContactSettings(confirm_up_s=0.03, confirm_down_s=0.05, extrapolate=True)
-SIDES = ("left", "right")
 REFINE_MAX_S = 1.5  # times off the floor up to this long are flights whose events corner_time re-dates
 
 
@@ -76,7 +76,7 @@ def find_flights(table: MetricTable, t_s: np.ndarray, *, min_s: float = 0.08, ma
     t_s = np.asarray(t_s, dtype=float)
     if len(t_s) == 0:
         return []
-    spans = {side: foot_intervals(table, t_s, side, settings, raw) for side in SIDES}
+    spans = {side: foot_intervals(table, t_s, side, settings, raw) for side in BODY_SIDES}
     flights = []
     for l0, l1 in spans["left"]:
         for r0, r1 in spans["right"]:
@@ -94,9 +94,9 @@ def single_leg_flights(table: MetricTable, t_s: np.ndarray, *, min_s: float = 0.
     if len(t_s) == 0:
         return []
     if spans is None:
-        spans = {side: foot_intervals(table, t_s, side, settings, raw) for side in SIDES}
+        spans = {side: foot_intervals(table, t_s, side, settings, raw) for side in BODY_SIDES}
     hops = []
-    for side in SIDES:
+    for side in BODY_SIDES:
         other = "right" if side == "left" else "left"
         for start, end in spans[side]:
             if not min_s <= end - start <= max_s:

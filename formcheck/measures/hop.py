@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.landmarks import side_index
+from formcheck.landmarks import BODY_SIDES, side_index
 from formcheck.kinematics.metrics import MetricTable
 from formcheck.track import PoseTrack
 from formcheck.measures.common import col, not_measured, other_side, r, view_of, window
@@ -29,7 +29,6 @@ LSI_FLAG_PCT = 90.0
 # Thresholds above each foot's own resting height: in a side view the far foot rests a few hundredths of a
 # leg length higher in the picture than the near one.
 HOP_CONTACT = with_settings(relative=True, start_down_below=0.09)
-SIDES = ("left", "right")
 
 
 def measure_single_leg_hop(spec, track: PoseTrack, table: MetricTable, views: np.ndarray, options: Any,
@@ -37,7 +36,7 @@ def measure_single_leg_hop(spec, track: PoseTrack, table: MetricTable, views: np
     """The "single_leg_hop" report section: one record per hop, per-side bests and the LSI (``raw``: metrics
     of the unsmoothed track, on which take-off and landing are dated)."""
     t_s = np.asarray(track.t_s, dtype=float)
-    spans = {s: foot_intervals(table, t_s, s, HOP_CONTACT, raw) for s in SIDES}
+    spans = {s: foot_intervals(table, t_s, s, HOP_CONTACT, raw) for s in BODY_SIDES}
     hops = single_leg_flights(table, t_s, settings=HOP_CONTACT, spans=spans)
     leg_cm, leg_source = _leg_cm(options)
     records = [_hop_record(i + 1, side, f, track, table, views, t_s, spans, leg_cm) for i, (side, f) in enumerate(hops)]
@@ -129,7 +128,7 @@ def _held(landing_s: float, side: str, spans: dict, t_s: np.ndarray) -> dict[str
 def _sides(records: list[dict[str, Any]], involved: str | None) -> dict[str, Any]:
     best: dict[str, float] = {}
     out: dict[str, Any] = {}
-    for side in SIDES:
+    for side in BODY_SIDES:
         dists = [h["distance_leg_lengths"] for h in records if h["side"] == side
                  and isinstance(h["distance_leg_lengths"], (int, float))]
         if dists:
@@ -140,7 +139,7 @@ def _sides(records: list[dict[str, Any]], involved: str | None) -> dict[str, Any
     if len(best) < 2 or min(best.values()) <= 0:
         out["lsi_pct"] = not_measured("needs a measured hop on each leg")
         return out
-    if involved in SIDES:
+    if involved in BODY_SIDES:
         lsi = 100.0 * best[involved] / best[other_side(involved)]
         out["lsi_pct"] = {"value": r(lsi, 1), "involved": involved, "flag": lsi < LSI_FLAG_PCT}
     else:

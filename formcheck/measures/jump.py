@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.landmarks import side_index
+from formcheck.landmarks import BODY_SIDES, side_index
 from formcheck.kinematics.metrics import MetricTable
 from formcheck.track import PoseTrack
 from formcheck.measures.common import col, index_at, not_measured, r, value_near, view_of, window
@@ -27,7 +27,6 @@ PEAK_SEARCH_S = 1.0  # peak knee flexion is looked for within this time after IC
 STABLE_SPEED = 0.25  # leg lengths / s of the pelvis: settled below this ...
 STABLE_FOR_S = 0.25  # ... for this long
 MAX_FPPA_KNEE_DEG = 100.0  # FPPA of a knee bent further than this is not a valgus measure
-SIDES = ("left", "right")
 FRONT_ONLY = "a frontal-plane measure: needs a front view"
 SIDE_ONLY = "a sagittal-plane measure: needs a side view"
 
@@ -69,7 +68,7 @@ def _jump_record(n: int, flight: Flight, track: PoseTrack, table: MetricTable, v
     record: dict[str, Any] = {
         "n": n, "view": view, "takeoff_s": r(flight.takeoff_s), "landing_s": r(flight.landing_s),
         "flight_time_s": r(flight.flight_s), "jump_height_cm": r(100 * jump_height_m(flight.flight_s), 1),
-        "touch_down_s": {s: r(flight.touch_s[s]) for s in SIDES},
+        "touch_down_s": {s: r(flight.touch_s[s]) for s in BODY_SIDES},
         "landing_symmetry": {"contact_gap_s": r(contact_gap), "symmetric": contact_gap <= SYMMETRIC_CONTACT_S},
         "initial_contact": _posture(table, ic, view),
         "peak_knee_flexion": {"t_s": r(float(t_s[peak])), **_posture(table, peak, view)},
@@ -81,7 +80,7 @@ def _jump_record(n: int, flight: Flight, track: PoseTrack, table: MetricTable, v
 
 def _peak_knee_index(table: MetricTable, t_s: np.ndarray, ic: int) -> int:
     mask = window(t_s, t_s[ic], t_s[ic] + PEAK_SEARCH_S)
-    knees = np.nanmean(np.stack([col(table, f"knee_flexion_{s}") for s in SIDES]), axis=0) \
+    knees = np.nanmean(np.stack([col(table, f"knee_flexion_{s}") for s in BODY_SIDES]), axis=0) \
         if len(t_s) else np.zeros(0)
     knees = np.where(mask, knees, np.nan)
     return int(np.nanargmax(knees)) if np.isfinite(knees).any() else ic
@@ -89,7 +88,7 @@ def _peak_knee_index(table: MetricTable, t_s: np.ndarray, ic: int) -> int:
 
 def _posture(table: MetricTable, i: int, view: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for s in SIDES:
+    for s in BODY_SIDES:
         out[f"knee_flexion_{s}_deg"] = r(value_near(col(table, f"knee_flexion_{s}"), i), 1)
         knee = value_near(col(table, f"knee_flexion_{s}"), i)
         if view != "front":
@@ -134,7 +133,7 @@ def _less(record: dict[str, Any], track: PoseTrack, table: MetricTable, ic: int,
         return v if isinstance(v, (int, float)) else None
 
     def mean_sides(d: dict, template: str) -> float | None:
-        vals = [num(d, template.format(s)) for s in SIDES]
+        vals = [num(d, template.format(s)) for s in BODY_SIDES]
         vals = [v for v in vals if v is not None]
         return float(np.mean(vals)) if vals else None
 
@@ -157,7 +156,7 @@ def _less(record: dict[str, Any], track: PoseTrack, table: MetricTable, ic: int,
     toe_first = _toe_first(track, ic)
     item("ankle_plantar_flexion_at_ic", "side", toe_first, None if toe_first is None else toe_first <= 0,
          "error unless the toes land before the heels (value: heel height above toe, px)")
-    fppa_ic = max((v for v in (num(at_ic, f"knee_fppa_{s}_deg") for s in SIDES) if v is not None), default=None)
+    fppa_ic = max((v for v in (num(at_ic, f"knee_fppa_{s}_deg") for s in BODY_SIDES) if v is not None), default=None)
     item("knee_valgus_at_ic", "front", fppa_ic, None if fppa_ic is None else fppa_ic > 5, "error if FPPA > 5 deg")
     lean_ic = num(at_ic, "trunk_lateral_lean_deg")
     item("lateral_trunk_flexion_at_ic", "front", lean_ic, None if lean_ic is None else abs(lean_ic) > 5,
@@ -178,7 +177,7 @@ def _less(record: dict[str, Any], track: PoseTrack, table: MetricTable, ic: int,
     trunk_pk = num(at_peak, "trunk_flexion_deg")
     item("trunk_flexion_at_max_knee_flexion", "side", trunk_pk,
          None if trunk_pk is None or trunk_ic is None else trunk_pk <= trunk_ic, "error unless more than at IC")
-    fppa_pk = max((v for v in (num(at_peak, f"knee_fppa_{s}_deg") for s in SIDES) if v is not None), default=None)
+    fppa_pk = max((v for v in (num(at_peak, f"knee_fppa_{s}_deg") for s in BODY_SIDES) if v is not None), default=None)
     item("knee_valgus_displacement", "front", fppa_pk, None if fppa_pk is None else fppa_pk > 10,
          "error if FPPA at peak knee flexion > 10 deg")
     for name in ("foot_position_toe_in", "foot_position_toe_out"):
@@ -194,7 +193,7 @@ def _toe_first(track: PoseTrack, i: int) -> float | None:
     """Heel height above the toe at IC in pixels (mean of the feet; > 0 = toes land first)."""
     xy, vis = track.xy_px[i], track.visibility[i]
     diffs = []
-    for s in SIDES:
+    for s in BODY_SIDES:
         heel, toe = side_index(s, "heel"), side_index(s, "foot_index")
         if vis[heel] >= 0.5 and vis[toe] >= 0.5:
             diffs.append(float(xy[toe, 1] - xy[heel, 1]))  # image y grows downward

@@ -28,6 +28,7 @@ import numpy as np
 
 from formcheck.kinematics.context import POSITION_CODE
 from formcheck.engine.types import EngineResult, Event, Hold
+from formcheck.landmarks import BODY_SIDES
 from formcheck.kinematics.metrics import MetricTable
 from formcheck.specs.spec import ExerciseSpec
 from formcheck.track import PoseTrack
@@ -35,7 +36,6 @@ from formcheck.measures.common import col, nan_mean, nan_peak, not_measured, oth
 from formcheck.measures.contact import ContactSettings, FootContact, corner_time
 from formcheck.measures.norms import stance_reference
 
-SIDES = ("left", "right")
 END_REASONS = ("touch_down", "hop", "max_time", "lost_tracking", "not_standing", "end_of_video")
 # Positions in which a foot off the floor is not a single-leg stance.
 NOT_STANDING = frozenset(POSITION_CODE[p] for p in ("kneeling", "sitting", "supine", "prone", "side_lying"))
@@ -54,18 +54,18 @@ class StanceSettings:
 
     @staticmethod
     def from_spec(spec: ExerciseSpec) -> "StanceSettings":
-        """Thresholds from the spec's hold criterion on the lifted foot, target and maximum from its dose."""
+        """Contact thresholds from the spec's ``[measure] contact``, the gap tolerance from its hold, target and
+        maximum from its dose (defaults for what the spec does not give)."""
         settings = StanceSettings()
-        contact = settings.contact
+        declared = spec.measure.contact
+        if declared is not None:
+            contact = replace(settings.contact, up_above=declared.up_above, down_below=declared.down_below)
+            settings = replace(settings, contact=contact)
         if spec.hold is not None:
-            for cond in spec.hold.criteria:
-                if cond.metric.startswith("foot_height") and cond.op == ">":
-                    low = cond.value - cond.hysteresis if cond.hysteresis > 0 else cond.value / 2
-                    contact = replace(contact, up_above=cond.value, down_below=max(low, 1e-3))
             settings = replace(settings, gap_tolerance_s=spec.hold.gap_tolerance_s)
         if spec.dose.hold_s is not None:
             settings = replace(settings, target_s=spec.dose.hold_s.target, max_s=spec.dose.hold_s.max)
-        return replace(settings, contact=contact)
+        return settings
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class StanceTimer:
 
     def __init__(self, settings: StanceSettings = StanceSettings()) -> None:
         self.settings = settings
-        self.feet = {s: FootContact(settings.contact) for s in SIDES}
+        self.feet = {s: FootContact(settings.contact) for s in BODY_SIDES}
         self.stances: list[Stance] = []
         self._side: str | None = None
         self._start: float | None = None
@@ -138,12 +138,12 @@ class StanceTimer:
     def update(self, t_s: float, values_row: np.ndarray, names: tuple[str, ...], *, standing: bool = True) -> StanceState:
         """Feed one frame of metrics (a row in the order of ``names``); ``standing`` False ends any stance."""
         events: list[Event] = []
-        heights = dict(zip(SIDES, self._heights(values_row, names)))
+        heights = dict(zip(BODY_SIDES, self._heights(values_row, names)))
         if not standing:
             if self._side is not None:
                 self._end(t_s, "not_standing", events)
             return self._state(t_s, events)
-        changes = {s: self.feet[s].update(t_s, heights[s]) for s in SIDES}
+        changes = {s: self.feet[s].update(t_s, heights[s]) for s in BODY_SIDES}
         if self._side is not None:
             lifted = other_side(self._side)
             if math.isfinite(heights[lifted]):
@@ -175,7 +175,7 @@ class StanceTimer:
             self._blocked = True
 
     def _check_start(self, t_s: float, changes: dict, events: list[Event]) -> None:
-        for side in SIDES:
+        for side in BODY_SIDES:
             lifted = other_side(side)
             change = changes[lifted]
             if change is not None and change.kind == "lift" and self.feet[side].state == "down":
@@ -313,7 +313,7 @@ def _sway(table: MetricTable, mask: np.ndarray, duration_s: float, view: str) ->
 def _sides_summary(stances: list[Stance]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     best: dict[str, float] = {}
-    for side in SIDES:
+    for side in BODY_SIDES:
         mine = [s.duration_s for s in stances if s.side == side]
         if not mine:
             out[side] = not_measured(f"no stance on the {side} leg")

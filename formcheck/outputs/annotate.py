@@ -118,7 +118,7 @@ class FrameAnnotator:
         panel = Panel(
             exercise=spec.name,
             side=status.side,
-            reps=status.reps if spec.mode == "reps" else None,
+            reps=status.side_reps if spec.mode == "reps" else None,
             rep_target=status.rep_target,
             set_no=status.set_no if spec.mode != "watch" else None,
             hold_elapsed_s=status.hold_elapsed_s if spec.mode == "hold" else None,

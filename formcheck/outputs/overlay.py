@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from formcheck.landmarks import INDEX, LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, SKELETON
+from formcheck.kinematics.catalog import lookup, metric_anchor
+from formcheck.landmarks import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, SKELETON
 
 GREEN = (90, 200, 90)
 RED = (40, 40, 230)
@@ -19,30 +20,6 @@ AMBER = (0, 170, 255)
 GREY = (160, 160, 160)
 WHITE = (255, 255, 255)
 PANEL_BG = (30, 30, 30)
-
-# Where on the body each metric family is drawn.
-_METRIC_ANCHOR: dict[str, str] = {
-    "hip_flexion": "hip",
-    "hip_abduction": "hip",
-    "knee_flexion": "knee",
-    "knee_fppa": "knee",
-    "thigh_elevation": "knee",
-    "pelvic_drop": "hip",
-    "ankle_height": "ankle",
-    "foot_height": "foot_index",
-}
-_SHORT_LABEL: dict[str, str] = {
-    "hip_flexion": "hip",
-    "hip_abduction": "abd",
-    "knee_flexion": "knee",
-    "knee_fppa": "FPPA",
-    "thigh_elevation": "thigh",
-    "pelvic_drop": "drop",
-    "trunk_inclination": "trunk",
-    "trunk_lateral_lean": "lean",
-    "pelvic_obliquity": "pelvis",
-}
-
 
 @dataclass(frozen=True)
 class AngleLabel:
@@ -74,30 +51,13 @@ class Panel:
     program_step: str | None = None  # live, in a program of several exercises: "exercise 2 of 3"
 
 
-def metric_anchor(metric: str) -> int | None:
-    """The landmark next to which a metric is drawn (None when it has no single place)."""
-    for side in ("left", "right"):
-        suffix = f"_{side}"
-        if metric.endswith(suffix):
-            family = metric[: -len(suffix)]
-            part = _METRIC_ANCHOR.get(family)
-            return INDEX[f"{side}_{part}"] if part else None
-    if metric.startswith("trunk"):
-        return LEFT_SHOULDER
-    if metric.startswith("pelvic"):
-        return LEFT_HIP
-    return None
-
-
 def metric_label(metric: str, value: float, fault: bool = False) -> AngleLabel | None:
-    """An AngleLabel for a metric value, or None when it is not measured or has no anchor."""
+    """An AngleLabel for a metric value (its catalog label and anchor), or None when not measured or not drawn."""
     anchor = metric_anchor(metric)
     if anchor is None or not np.isfinite(value):
         return None
-    family = metric.rsplit("_", 1)[0] if metric.endswith(("_left", "_right")) else metric
-    name = _SHORT_LABEL.get(family, family.replace("_", " "))
-    unit = "" if ("height" in family or "separation" in family) else "\u00b0"
-    text = f"{name} {value:.0f}{unit}" if unit else f"{name} {value:.2f}"
+    info = lookup(metric)[0]
+    text = f"{info.label} {value:.0f}\u00b0" if info.unit == "deg" else f"{info.label} {value:.2f}"
     return AngleLabel(anchor=anchor, text=text, fault=fault)
 
 

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from formcheck.engine.summary import Summary
 from formcheck.outputs.atomic import atomic_path
 
 SCHEMA = "formcheck.report/1"
@@ -65,7 +66,7 @@ def build_report(
     reps: Iterable[Any],
     holds: Iterable[Any],
     violations: Iterable[Any],
-    summary: Mapping[str, Any],
+    summary: Summary,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The report as a dict in the `formcheck.report/1` contract (extra keys after the contract's)."""
@@ -81,7 +82,7 @@ def build_report(
         "reps": [_pick(r, REP_FIELDS) for r in reps],
         "holds": [_pick(h, HOLD_FIELDS) for h in holds],
         "violations": [_pick(v, VIOLATION_FIELDS) for v in violations],
-        "summary": _plain(dict(summary)),
+        "summary": _plain(summary.to_dict()),
     }
     if extra:
         for key, value in extra.items():

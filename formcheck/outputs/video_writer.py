@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import queue
 import threading
@@ -12,25 +11,9 @@ import cv2
 import numpy as np
 
 from formcheck.errors import InputError
+from formcheck.pose.native_log import captured_stderr
 
 CODECS: tuple[str, ...] = ("avc1", "mp4v")
-
-
-@contextlib.contextmanager
-def _quiet_stderr():
-    """Silence FFmpeg's own stderr chatter while probing encoders (it writes to fd 2 directly)."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def open_video_writer(path: str | os.PathLike, fps: float, size: tuple[int, int]) -> tuple[cv2.VideoWriter, str]:
@@ -38,7 +21,7 @@ def open_video_writer(path: str | os.PathLike, fps: float, size: tuple[int, int]
     path = Path(path)
     fps = fps if fps and fps > 0 else 30.0
     for codec in CODECS:
-        with _quiet_stderr():
+        with captured_stderr():  # FFmpeg's chatter while probing encoders is dropped
             writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*codec), float(fps), tuple(size))
         if writer.isOpened():
             return writer, codec

@@ -22,7 +22,8 @@ import numpy as np
 
 from formcheck.errors import InputError, ModelError
 from formcheck.landmarks import LEFT_HIP, LEFT_SHOULDER, NUM_LANDMARKS, RIGHT_HIP, RIGHT_SHOULDER
-from formcheck.pose.sources import Frame, captured_stderr, iter_frames_prefetched
+from formcheck.pose.native_log import captured_stderr
+from formcheck.pose.sources import Frame, iter_frames_prefetched
 from formcheck.track import PoseTrack
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class DetectedPose:
             beyond), z (MediaPipe's depth, scaled like x), visibility in [0, 1].
         world: (33, 3) metres, origin between the hips, axes of the frame as given (x right, y down).
         people_found: how many people the model returned for this frame (the others were dropped).
-        rotation_deg: clockwise turn applied to the frame before the model (0 unless `rotate_lying`).
+        rotation_deg: clockwise turn applied to the frame before the model (0 unless `rotate_lying` or `turn_deg`).
     """
 
     landmarks: np.ndarray
@@ -75,6 +76,9 @@ class PoseEstimator:
             by 90 degrees so that the head is up before the model, and map the landmarks back. Off by
             default: on the shared lying clips MediaPipe already finds everyone (it turns its own crop to
             the body) and turning changed leg visibility by 0.02 at most.
+        turn_deg: a fixed clockwise turn of every frame before the model, one of `ROTATIONS_DEG` (for
+            measuring how the model sees a lying body stood up; not with `rotate_lying`). The landmarks
+            come back in the frame's own coordinates either way.
         people_check_interval_ms: video time between checks for a second person while tracking one.
     """
 
@@ -89,13 +93,16 @@ class PoseEstimator:
         min_tracking_confidence: float = 0.5,
         rotate_lying: bool = False,
         people_check_interval_ms: int = 2000,
+        turn_deg: int = 0,
     ) -> None:
         _check_options(running_mode, num_poses, min_pose_detection_confidence, min_pose_presence_confidence,
                        min_tracking_confidence)
+        _check_turn(turn_deg, rotate_lying)
         self.model_path = Path(model_path)
         self.running_mode = running_mode
         self.num_poses = num_poses
         self.rotate_lying = rotate_lying
+        self.turn_deg = turn_deg
         self.people_check_interval_ms = people_check_interval_ms
         self._confidences = (min_pose_detection_confidence, min_pose_presence_confidence, min_tracking_confidence)
         self._closed = False
@@ -139,7 +146,7 @@ class PoseEstimator:
                 raise ValueError(f"t_ms must increase strictly in video mode: got {t_ms} after {self._last_t_ms}")
             self._last_t_ms = t_ms
         height, width = image_bgr.shape[:2]
-        rotation_deg = self._rotation.rotation_deg if self._rotation is not None else 0
+        rotation_deg = self._rotation.rotation_deg if self._rotation is not None else self.turn_deg
         rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
         if rotation_deg:
             rgb = cv2.rotate(rgb, _ROTATE_CODES[rotation_deg])
@@ -230,6 +237,13 @@ def _check_options(running_mode: str, num_poses: int, *confidences: float) -> No
             raise ValueError(f"confidence thresholds must lie in [0, 1]; got {value!r}")
 
 
+def _check_turn(turn_deg: int, rotate_lying: bool) -> None:
+    if turn_deg not in ROTATIONS_DEG:
+        raise ValueError(f"turn_deg must be one of {', '.join(map(str, ROTATIONS_DEG))}; got {turn_deg!r}")
+    if turn_deg and rotate_lying:
+        raise ValueError("turn_deg and rotate_lying exclude each other: choose a fixed turn or the automatic one")
+
+
 def _create_landmarker(path: Path, running_mode: str, num_poses: int, detection: float, presence: float,
                        tracking: float):
     if not path.is_file():
@@ -263,13 +277,12 @@ def _quiet_native_logs() -> Iterator[None]:
     if os.environ.get(SHOW_NATIVE_LOGS_ENV):
         yield
         return
-    capture = captured_stderr()
-    captured = capture.__enter__()
+    captured = None
     try:
-        yield
+        with captured_stderr() as captured:
+            yield
     finally:
-        capture.__exit__(None, None, None)
-        for line in captured.text.splitlines():
+        for line in captured.text.splitlines() if captured is not None else ():
             if _NATIVE_NOISE.match(line):
                 log.debug("mediapipe: %s", line)
             else:
@@ -425,33 +438,14 @@ def extract_track(
     label = str(getattr(source, "path", ""))
     total = getattr(source, "frame_count", 0) or None
     frames = iter_frames_prefetched(iter(source), prefetch) if prefetch > 0 else iter(source)
-    indices: list[int] = []
-    times_ms: list[int] = []
-    landmark_rows: list[np.ndarray] = []
-    world_rows: list[np.ndarray] = []
-    missing_landmarks = np.full((NUM_LANDMARKS, 4), np.nan)
-    missing_world = np.full((NUM_LANDMARKS, 3), np.nan)
-    counts = {"detected": 0, "several_people": 0, "rotated": 0}
-    size = getattr(source, "size", None)
+    rows = _TrackRows(getattr(source, "size", None))
     started = time.perf_counter()
     bar = tqdm(total=total, unit="frame", desc=Path(label).name or "pose", file=sys.stderr, disable=not progress,
                leave=False, dynamic_ncols=True)
     try:
         for frame in frames:
             detected = estimator.detect(frame.image, frame.t_ms)
-            if size is None:
-                size = (frame.image.shape[1], frame.image.shape[0])
-            indices.append(frame.index)
-            times_ms.append(frame.t_ms)
-            if detected is None:
-                landmark_rows.append(missing_landmarks)
-                world_rows.append(missing_world)
-            else:
-                landmark_rows.append(detected.landmarks)
-                world_rows.append(detected.world)
-                counts["detected"] += 1
-                counts["several_people"] += detected.people_found > 1
-                counts["rotated"] += detected.rotation_deg != 0
+            rows.add(frame, detected)
             if on_frame is not None:
                 on_frame(frame, detected)
             bar.update(1)
@@ -460,12 +454,59 @@ def extract_track(
         if hasattr(frames, "close"):
             frames.close()
     elapsed_s = time.perf_counter() - started
-    n = len(indices)
+    n = len(rows.indices)
     if n == 0:
         raise InputError(f"{label}: no frames to analyse")
-    if counts["detected"] == 0:
+    if rows.counts["detected"] == 0:
         raise InputError(f"{label}: no person found in any of {n} frames")
-    meta = {
+    return rows.track(label, _track_meta(source, estimator, rows.counts, n, elapsed_s))
+
+
+class _TrackRows:
+    """The rows of a track as frames come: landmarks and world per frame (NaN rows without a person)."""
+
+    def __init__(self, size: tuple[int, int] | None) -> None:
+        self.size = size
+        self.indices: list[int] = []
+        self.times_ms: list[int] = []
+        self.landmarks: list[np.ndarray] = []
+        self.world: list[np.ndarray] = []
+        self.counts = {"detected": 0, "several_people": 0, "rotated": 0}
+        self._missing_landmarks = np.full((NUM_LANDMARKS, 4), np.nan)
+        self._missing_world = np.full((NUM_LANDMARKS, 3), np.nan)
+
+    def add(self, frame: Frame, detected: DetectedPose | None) -> None:
+        """Append one frame's row (a NaN row when nobody was found) and count what was seen."""
+        if self.size is None:
+            self.size = (frame.image.shape[1], frame.image.shape[0])
+        self.indices.append(frame.index)
+        self.times_ms.append(frame.t_ms)
+        if detected is None:
+            self.landmarks.append(self._missing_landmarks)
+            self.world.append(self._missing_world)
+            return
+        self.landmarks.append(detected.landmarks)
+        self.world.append(detected.world)
+        self.counts["detected"] += 1
+        self.counts["several_people"] += detected.people_found > 1
+        self.counts["rotated"] += detected.rotation_deg != 0
+
+    def track(self, label: str, meta: dict) -> PoseTrack:
+        """The rows so far as a `PoseTrack`."""
+        return PoseTrack(
+            frame=np.asarray(self.indices, dtype=np.int64),
+            t_s=np.asarray(self.times_ms, dtype=float) / 1000.0,
+            image_size=tuple(self.size),
+            landmarks=np.stack(self.landmarks),
+            world=np.stack(self.world),
+            source=label,
+            meta=meta,
+        )
+
+
+def _track_meta(source: object, estimator: PoseEstimator, counts: dict[str, int], n: int, elapsed_s: float) -> dict:
+    """The track's ``meta``: pose-detection counts and settings, the source's warnings and replaced times."""
+    return {
         "pose": {
             "frames": n,
             "frames_with_person": counts["detected"],
@@ -479,12 +520,3 @@ def extract_track(
         "source_warnings": list(getattr(source, "warnings", ())),
         "timestamps_replaced": int(getattr(source, "timestamps_replaced", 0)),
     }
-    return PoseTrack(
-        frame=np.asarray(indices, dtype=np.int64),
-        t_s=np.asarray(times_ms, dtype=float) / 1000.0,
-        image_size=tuple(size),
-        landmarks=np.stack(landmark_rows),
-        world=np.stack(world_rows),
-        source=label,
-        meta=meta,
-    )

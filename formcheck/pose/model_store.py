@@ -1,9 +1,14 @@
 """Find the pose model: `--model PATH`, then $FORMCHECK_MODEL, then the user cache, else fetch it.
 
-Fetching tries MediaPipe's official download (versioned URL, pinned sha256), then, for the full
-variant only, a build from the mediapipe wheel on PyPI (`model_build`). Files reach the cache only
-through a temporary file and a rename, and only once their sha256 is one we know. A cached file
-that fails that check is replaced. When nothing works, one ModelError says what was tried.
+Three variants: lite (fastest), full (the default) and heavy (most accurate). Fetching tries
+MediaPipe's official download (versioned URL, pinned sha256), then a build from the package
+registries (`model_build`: the mediapipe wheel on PyPI, and for lite and heavy the `@mediapipe/pose`
+tarball on npm). Files reach the cache only through a temporary file and a rename, and only once
+their sha256 is one we know; a cached file that fails that check is replaced. When nothing works,
+one ModelError says what was tried.
+
+A variant asked for by name skips a $FORMCHECK_MODEL file that is another variant; `--model PATH`
+is always used as given.
 
 Environment: FORMCHECK_MODEL (a .task file to use), FORMCHECK_CACHE_DIR (cache folder),
 FORMCHECK_OFFLINE=1 (never use the network).
@@ -19,18 +24,18 @@ from types import MappingProxyType
 
 import platformdirs
 
-from formcheck.pose import model_build
 from formcheck.errors import ModelError
+from formcheck.pose import model_build
+from formcheck.pose.model_files import download_verified, sha256_file
 
 VARIANTS: tuple[str, ...] = ("lite", "full", "heavy")
 DEFAULT_VARIANT = "full"
-BUILDABLE_VARIANT = "full"
 ENV_MODEL = "FORMCHECK_MODEL"
 ENV_CACHE_DIR = "FORMCHECK_CACHE_DIR"
 ENV_OFFLINE = "FORMCHECK_OFFLINE"
 MODEL_STORAGE_URL = "https://storage.googleapis.com/mediapipe-models/pose_landmarker"
 MODEL_DOCS_URL = "https://ai.google.dev/edge/mediapipe/solutions/vision/pose_landmarker"
-REQUIRED_MEMBERS: tuple[str, ...] = tuple(member.name for member in model_build.BUNDLE_MEMBERS)
+REQUIRED_MEMBERS: tuple[str, ...] = model_build.BUNDLE_MEMBER_NAMES
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,11 @@ class ModelFile:
     source: str  # "option", "env", "cache", "download" or "build"
     obtained: str  # in words, for people
     identity: str | None  # what the sha256 says it is; None for a file we do not know
+    variant: str | None  # lite, full or heavy; None for a file we do not know
+
+    def report_fields(self) -> dict[str, str | None]:
+        """What report.json records of the model (in its track.pose section)."""
+        return {"model_variant": self.variant, "model_sha256": self.sha256}
 
 
 def cache_dir() -> Path:
@@ -86,7 +96,7 @@ def cache_path(variant: str = DEFAULT_VARIANT) -> Path:
 def resolve_model(
     model_path: str | os.PathLike | None = None,
     *,
-    variant: str = DEFAULT_VARIANT,
+    variant: str | None = None,
     fetch: bool = True,
     progress: bool = True,
 ) -> Path:
@@ -97,75 +107,78 @@ def resolve_model(
 def find_model(
     model_path: str | os.PathLike | None = None,
     *,
-    variant: str = DEFAULT_VARIANT,
+    variant: str | None = None,
     fetch: bool = True,
     progress: bool = True,
 ) -> ModelFile:
-    """Like `resolve_model`, with the file's sha256, size and origin."""
-    variant = _checked_variant(variant)
+    """Like `resolve_model`, with the file's sha256, size, variant and origin.
+
+    `variant` None is the default (full) with $FORMCHECK_MODEL honoured whatever it is; a variant
+    named skips a $FORMCHECK_MODEL file that is not that variant.
+    """
+    if variant is not None:
+        _checked_variant(variant)
     if model_path is not None and str(model_path) != "":
         return _user_model(Path(model_path).expanduser(), "option", "given with --model")
+    tried = ["--model (not given)"]
     from_env = os.environ.get(ENV_MODEL, "").strip()
     if from_env:
-        return _user_model(Path(from_env).expanduser(), "env", f"from ${ENV_MODEL}")
+        chosen = _user_model(Path(from_env).expanduser(), "env", f"from ${ENV_MODEL}")
+        if variant is None or chosen.variant == variant:
+            return chosen
+        what = f"pose_landmarker_{chosen.variant}" if chosen.variant else "not a bundle formcheck knows"
+        tried.append(f"${ENV_MODEL} ({chosen.path} is {what}, not pose_landmarker_{variant}: skipped)")
+    else:
+        tried.append(f"${ENV_MODEL} (not set)")
+    return _provisioned(variant or DEFAULT_VARIANT, tried, fetch=fetch, progress=progress)
 
-    tried = ["--model (not given)", f"${ENV_MODEL} (not set)"]
+
+def _provisioned(variant: str, tried: list[str], *, fetch: bool, progress: bool) -> ModelFile:
+    """The cached bundle, else downloaded, else built; raise ModelError with everything tried."""
     cached = cache_path(variant)
     found, cache_note = _from_cache(cached, variant)
     if found is not None:
         return found
     tried.append(f"cache {cached} ({cache_note})")
-
     official = OFFICIAL_MODELS[variant]
-    build_label = f"build from the mediapipe {model_build.WHEEL.version} wheel on PyPI"
+    build_label = f"build from {model_build.RECIPES[variant].origin}"
     if not fetch or _offline():
         why = "fetching disabled" if not fetch else f"${ENV_OFFLINE} is set"
-        tried.append(f"official download ({why})")
-        if variant == BUILDABLE_VARIANT:
-            tried.append(f"{build_label} ({why})")
+        tried += [f"official download ({why})", f"{build_label} ({why})"]
         raise ModelError(_nothing_worked(variant, tried))
 
     _ensure_dir(cached.parent)
     try:
-        model_build.download_verified(
-            official.url, cached, sha256=official.sha256, size_bytes=official.size_bytes, progress=progress
-        )
-        return _described(cached, "download", f"downloaded just now from {official.url}")
+        download_verified(official.url, cached, sha256=official.sha256, size_bytes=official.size_bytes,
+                          progress=progress)
+        return _described(cached, "download", f"downloaded just now from {official.url}", variant)
     except ModelError as exc:
         download_failure = str(exc)
         tried.append(f"official download ({download_failure})")
-
-    if variant != BUILDABLE_VARIANT:
-        tried.append(f"PyPI build (only '{BUILDABLE_VARIANT}' can be built from the mediapipe wheel)")
-        raise ModelError(_nothing_worked(variant, tried))
     try:
-        model_build.build_full_bundle(cached, progress=progress)
-        return _described(
-            cached, "build",
-            f"built just now from {model_build.WHEEL.filename} on PyPI (official download failed: {download_failure})",
-        )
+        model_build.build_bundle(variant, cached, progress=progress)
     except ModelError as exc:
         tried.append(f"{build_label} ({exc})")
-    raise ModelError(_nothing_worked(variant, tried))
+        raise ModelError(_nothing_worked(variant, tried)) from None
+    return _described(cached, "build", f"built just now from {model_build.RECIPES[variant].origin} "
+                                       f"(official download failed: {download_failure})", variant)
 
 
-def identify(sha256: str) -> str | None:
-    """What a file with this sha256 is, if it is a bundle formcheck knows; else None."""
+def identify(sha256: str) -> tuple[str, str] | None:
+    """(variant, what it is in words) for a bundle formcheck knows by its sha256; else None."""
     for official in OFFICIAL_MODELS.values():
         if sha256 == official.sha256:
-            return f"official MediaPipe pose_landmarker_{official.variant} (float16, version 1)"
-    if sha256 == model_build.BUNDLE_SHA256:
-        return f"pose_landmarker_full built from the mediapipe {model_build.WHEEL.version} wheel on PyPI"
+            return official.variant, f"official MediaPipe pose_landmarker_{official.variant} (float16, version 1)"
+    for recipe in model_build.RECIPES.values():
+        if sha256 == recipe.bundle_sha256:
+            return recipe.variant, f"pose_landmarker_{recipe.variant} built from {recipe.origin}"
     return None
 
 
 def known_sha256s(variant: str) -> frozenset[str]:
     """The sha256 values a cached bundle of this variant may have."""
     variant = _checked_variant(variant)
-    known = {OFFICIAL_MODELS[variant].sha256}
-    if variant == BUILDABLE_VARIANT:
-        known.add(model_build.BUNDLE_SHA256)
-    return frozenset(known)
+    return frozenset({OFFICIAL_MODELS[variant].sha256, model_build.RECIPES[variant].bundle_sha256})
 
 
 def check_bundle(path: Path, origin: str) -> None:
@@ -199,7 +212,7 @@ def _from_cache(path: Path, variant: str) -> tuple[ModelFile | None, str]:
     if not path.is_file():
         return None, "not a file"
     try:
-        sha256 = model_build.sha256_file(path)
+        sha256 = sha256_file(path)
     except OSError as exc:
         return None, f"unreadable: {exc.strerror or exc}"
     if sha256 not in known_sha256s(variant):
@@ -207,18 +220,19 @@ def _from_cache(path: Path, variant: str) -> tuple[ModelFile | None, str]:
     return _model_file(path, sha256, "cache", f"found in the cache {path.parent}"), "ok"
 
 
-def _described(path: Path, source: str, obtained: str) -> ModelFile:
+def _described(path: Path, source: str, obtained: str, variant: str | None = None) -> ModelFile:
     try:
-        sha256 = model_build.sha256_file(path)
+        sha256 = sha256_file(path)
     except OSError as exc:
         raise ModelError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    return _model_file(path, sha256, source, obtained)
+    return _model_file(path, sha256, source, obtained, variant)
 
 
-def _model_file(path: Path, sha256: str, source: str, obtained: str) -> ModelFile:
+def _model_file(path: Path, sha256: str, source: str, obtained: str, variant: str | None = None) -> ModelFile:
+    known = identify(sha256)
     return ModelFile(
         path=path, sha256=sha256, size_bytes=path.stat().st_size, source=source, obtained=obtained,
-        identity=identify(sha256),
+        identity=known[1] if known else None, variant=known[0] if known else variant,
     )
 
 
@@ -248,5 +262,5 @@ def _nothing_worked(variant: str, tried: list[str]) -> str:
         f"no pose model ({official.filename}); tried: {'; '.join(tried)}. "
         f"Supply one with --model PATH or ${ENV_MODEL}=PATH (download {official.url} "
         f"on any connected machine; see {MODEL_DOCS_URL}), or run 'formcheck model' where "
-        "storage.googleapis.com or PyPI can be reached."
+        "storage.googleapis.com, or PyPI and the npm registry, can be reached."
     )

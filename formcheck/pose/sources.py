@@ -14,8 +14,6 @@ import contextlib
 import math
 import os
 import queue
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +24,7 @@ import cv2
 import numpy as np
 
 from formcheck.errors import InputError
+from formcheck.pose.native_log import captured_stderr
 
 VIDEO_SUFFIXES: tuple[str, ...] = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv", ".gif")
 STILL_IMAGE_SUFFIXES: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
@@ -332,37 +331,3 @@ def _put(buffer: queue.Queue, item: tuple[str, object], stop: threading.Event) -
         except queue.Full:
             continue
     return False
-
-
-class CapturedStderr:
-    """What native code wrote to stderr (file descriptor 2) inside `captured_stderr`."""
-
-    def __init__(self) -> None:
-        self.text = ""
-
-
-@contextlib.contextmanager
-def captured_stderr() -> Iterator[CapturedStderr]:
-    """Capture what C/C++ libraries (FFmpeg, MediaPipe) write straight to fd 2 while the block runs.
-
-    The text is available afterwards as ``.text``; the caller decides what to show. Python's own
-    ``sys.stderr`` is flushed first so that nothing written before is lost. If fd 2 cannot be
-    redirected (no such descriptor), nothing is captured.
-    """
-    captured = CapturedStderr()
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield captured
-        return
-    with contextlib.suppress(Exception):
-        sys.stderr.flush()
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield captured
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            sink.seek(0)
-            captured.text = sink.read().decode("utf-8", errors="replace")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from formcheck.kinematics.catalog import OTHER_PLACEHOLDER, SIDE_PLACEHOLDER, parse_metric
-from formcheck.specs.spec import SAFETY_RULE_ID, Condition, ExerciseSpec, RuleSpec
+from formcheck.specs.spec import EVENT_MEASURES, MEASURE_SECTIONS, SAFETY_RULE_ID, Condition, ExerciseSpec, RuleSpec
 
 POSITION_WORDS = {
     "standing": "standing",
@@ -14,6 +14,15 @@ POSITION_WORDS = {
     "side_lying": "lying on your side",
     "kneeling": "kneeling",
     "sitting": "sitting",
+}
+MEASURE_WORDS = {
+    "stance": "the single-leg stance timer: each stance timed from the lifted foot's lift-off to its touch-down, "
+              "with sway, pelvic drop and trunk lean, per leg and against age norms",
+    "single_leg_squat": "the single-leg squat test: per rep at peak depth, the knee's frontal plane projection "
+                        "angle, pelvic drop and trunk lean",
+    "jump": "the jump-landing test: take-off and landing, flight time, jump height, knee, trunk and hip angles at "
+            "initial contact and peak knee flexion, landing symmetry and the landing errors one camera can see",
+    "hop": "the single-leg hop test: hop distance, whether the landing was held, and the limb symmetry index",
 }
 SIDES_WORDS = {
     "left": "left side only",
@@ -29,7 +38,7 @@ def metric_words(text: str, spec: ExerciseSpec) -> str:
     ref = parse_metric(text)
     if ref is None:
         return text
-    base = ref.base.replace("_", " ").replace("fppa", "angle (front view)").replace(" px", " (pixels)")
+    base = ref.info.plain
     if ref.side == SIDE_PLACEHOLDER:
         return f"{base} ({'both sides averaged' if spec.sides == 'bilateral' else 'working side'})"
     if ref.side == OTHER_PLACEHOLDER:
@@ -103,6 +112,8 @@ def checked_lines(spec: ExerciseSpec) -> list[str]:
         )
     if spec.mode == "watch" and spec.category != "safety":
         lines.append("Time in position (reps are not counted, see below).")
+    if spec.measure.kind != "none":
+        lines.append(measure_line(spec))
     kah = spec.safety.knee_above_hip
     if kah.enabled:
         lines.append(
@@ -117,6 +128,19 @@ def checked_lines(spec: ExerciseSpec) -> list[str]:
         only = f" ({' or '.join(sorted(views))} view only)" if len(views) == 1 else ""
         lines.append(f'{rule.id} [{rule.severity}]: {rule.description}{only}. Cue: "{rule.cue.replace("{side} ", "")}"')
     return lines
+
+
+def measure_line(spec: ExerciseSpec) -> str:
+    """The ``[measure]`` the spec declares, in words: what it measures, its report section, how events are dated."""
+    m = spec.measure
+    line = f'Measure ({m.kind}): {MEASURE_WORDS[m.kind]}; report section "{MEASURE_SECTIONS[m.kind]}".'
+    if m.contact is not None:
+        line += (f" A foot is off the floor above {m.contact.up_above:g} leg lengths and back on it below "
+                 f"{m.contact.down_below:g}.")
+    if m.kind in EVENT_MEASURES:
+        track = "unsmoothed track (free of the smoothing filter's lag)" if m.dates_on_unsmoothed else "smoothed track"
+        line += f" Its events (lift-off, touch-down, take-off, landing) are dated on the {track}."
+    return line
 
 
 def not_checked_lines(spec: ExerciseSpec) -> list[str]:

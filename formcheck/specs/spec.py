@@ -15,11 +15,12 @@ import difflib
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from formcheck.errors import SpecError
+from formcheck.kinematics import safety
 from formcheck.kinematics.catalog import OTHER_PLACEHOLDER, SIDE_PLACEHOLDER, MetricRef, parse_metric, suggest_metric
 
 Category = Literal["stretch", "strength", "core", "balance", "functional", "safety"]
@@ -41,7 +42,7 @@ POSITION_OF_START: dict[str, str] = {
     "prone": "prone",
     "side_lying": "side_lying",
 }
-SAFETY_RULE_ID = "knee_above_hip"
+SAFETY_RULE_ID = safety.RULE_ID
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 
@@ -198,28 +199,16 @@ class RuleSpec(_Model):
         return (Check(metric=self.metric, op=self.op, threshold=self.threshold, abs=self.abs, views=self.views),)
 
 
-DEFAULT_KNEE_CUE = "Keep your {side} knee below the level of your hip."
-
-
 class KneeAboveHip(_Model):
-    """The safety rule: the knee must not rise above the hip (hip flexion past about 90 degrees).
-
-    A leg is at fault when its thigh rises above horizontal (thigh elevation > ``threshold_deg``) OR its hip
-    flexes past ``hip_flexion_deg``, standing, kneeling or sitting, for ``min_duration_s``; it clears
-    ``hysteresis_deg`` below. The same definition in every view, each measure where it is reliable: both in a
-    side view, hip flexion alone in a front view (the thigh's elevation is foreshortened there).
-    Default 95 = 90 plus 5 for measurement error: the synchronised side/front FMS squat pair reads 123 degrees
-    from the side but 102 from the front at the same instant (front-view depth is compressed), so a larger
-    allowance would let front-view squats well past 90 go unflagged.
-    """
+    """The safety rule's limits for this exercise; the rule, its meaning and its defaults: kinematics/safety.py."""
 
     enabled: bool = True
-    threshold_deg: float = Field(0.0, ge=-30, le=60)  # thigh elevation above horizontal (side view)
-    hip_flexion_deg: float = Field(95.0, ge=45, le=150)  # hip flexion angle (every view)
-    hysteresis_deg: float = Field(5.0, ge=0, le=20)
-    min_duration_s: float = Field(0.3, ge=0, le=5)
-    positions: list[BodyPosition] = ["standing", "kneeling", "sitting"]
-    cue: str = DEFAULT_KNEE_CUE
+    threshold_deg: float = Field(safety.DEFAULT_LIMITS.threshold_deg, ge=-30, le=60)  # thigh elevation (side view)
+    hip_flexion_deg: float = Field(safety.DEFAULT_LIMITS.hip_flexion_deg, ge=45, le=150)  # hip flexion (every view)
+    hysteresis_deg: float = Field(safety.DEFAULT_LIMITS.hysteresis_deg, ge=0, le=20)
+    min_duration_s: float = Field(safety.DEFAULT_LIMITS.min_duration_s, ge=0, le=5)
+    positions: list[BodyPosition] = list(safety.DEFAULT_LIMITS.positions)
+    cue: str = safety.CUE
     reason: str | None = None  # why it is off, or why its threshold differs
 
 
@@ -241,6 +230,56 @@ class SideDetect(_Model):
     margin: float = Field(0.0, ge=0)
     by: Literal["value", "motion"] = "value"
     window_s: float = Field(2.0, gt=0, le=10)
+
+
+MeasureKind = Literal["none", "stance", "single_leg_squat", "jump", "hop"]
+MEASURE_KINDS: tuple[str, ...] = get_args(MeasureKind)
+EVENT_MEASURES: tuple[str, ...] = ("stance", "jump", "hop")  # the measures that date lift-offs and landings
+# The report.json key of each measure's section.
+MEASURE_SECTIONS: dict[str, str] = {
+    "stance": "balance", "single_leg_squat": "single_leg_squat", "jump": "jump_landing", "hop": "single_leg_hop",
+}
+
+
+class StanceContact(_Model):
+    """When the stance timer counts a foot as off the floor and back on it (leg lengths above the floor line)."""
+
+    up_above: float = Field(gt=0, le=0.5)
+    down_below: float = Field(gt=0, le=0.5)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "StanceContact":
+        if not self.down_below < self.up_above:
+            raise ValueError(f"needs down_below < up_above, got {self.down_below:g} and {self.up_above:g}")
+        return self
+
+
+class MeasureSpec(_Model):
+    """The clinical measure that runs beside reps, holds and rules, and adds its section to the report.
+
+    ``kind``: "stance" (single-leg stance timer, report key ``balance``; live shows it as the big timer),
+    "single_leg_squat", "jump" (``jump_landing``), "hop" (``single_leg_hop``) or "none". ``unsmoothed_events``:
+    date lift-offs and landings on the unsmoothed track (default: yes, for the measures that have events).
+    ``contact``: the stance timer's foot-contact thresholds (needed by "stance").
+    """
+
+    kind: MeasureKind = "none"
+    unsmoothed_events: bool | None = None
+    contact: StanceContact | None = None
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _known_kind(cls, value: Any) -> Any:
+        if isinstance(value, str) and value not in MEASURE_KINDS:
+            close = difflib.get_close_matches(value, MEASURE_KINDS, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise ValueError(f"unknown measure kind '{value}' ({hint}allowed: {', '.join(MEASURE_KINDS)})")
+        return value
+
+    @property
+    def dates_on_unsmoothed(self) -> bool:
+        """True when lift-offs and landings are dated on the unsmoothed track."""
+        return self.kind in EVENT_MEASURES and self.unsmoothed_events is not False
 
 
 class NotMeasured(_Model):
@@ -274,6 +313,7 @@ class ExerciseSpec(_Model):
     rep: RepSpec | None = None
     hold: HoldSpec | None = None
     side_detect: SideDetect | None = None
+    measure: MeasureSpec = MeasureSpec()
     rules: list[RuleSpec] = []
     safety: Safety = Safety()
     not_measured: list[NotMeasured] = []
@@ -509,6 +549,39 @@ def check_semantics(spec: ExerciseSpec) -> list[tuple[str, str]]:
     if spec.rep is not None and spec.hold is not None:
         problems.append(("hold", "a spec counts reps ([rep]) or times holds ([hold]), not both"))
 
+    problems += _side_detect_problems(spec, metric)
+
+    seen: dict[str, int] = {}
+    for i, rule in enumerate(spec.rules):
+        if rule.id == SAFETY_RULE_ID:
+            problems.append(
+                (f"rules[{i}].id", f"'{SAFETY_RULE_ID}' is the safety rule; configure it in [safety.knee_above_hip]")
+            )
+        if rule.id in seen:
+            problems.append((f"rules[{i}].id", f"duplicate rule id '{rule.id}' (also rules[{seen[rule.id]}])"))
+        seen.setdefault(rule.id, i)
+        if rule.when == "active" and spec.rep is None and spec.hold is None:
+            problems.append(
+                (f"rules[{i}].when", "'active' needs a [rep] or [hold] section; use 'always' or 'in_position'")
+            )
+        views_used: set[str] = set()
+        for j, check in enumerate(rule.all_checks()):
+            key = f"rules[{i}].checks[{j}]" if rule.checks else f"rules[{i}]"
+            ref = metric(f"{key}.metric", check.metric, {"threshold": check.threshold}, absolute=check.abs)
+            span_ok(f"rules[{i}].hysteresis", ref, rule.hysteresis)
+            views = set(check.views or ("front", "side"))
+            if views & views_used:
+                problems.append((f"{key}.views", f"view {sorted(views & views_used)[0]} is covered by two checks"))
+            views_used |= views
+
+    problems += _dose_problems(spec)
+    problems += _measure_problems(spec)
+    return problems
+
+
+def _side_detect_problems(spec: ExerciseSpec, metric: Callable[..., MetricRef | None]) -> list[tuple[str, str]]:
+    """What [side_detect] needs: a metric that can tell the sides, and an exercise done on one side at a time."""
+    problems: list[tuple[str, str]] = []
     if spec.side_detect is not None:
         sd = spec.side_detect
         ref = metric("side_detect.metric", sd.metric, {})
@@ -534,30 +607,12 @@ def check_semantics(spec: ExerciseSpec) -> list[tuple[str, str]]:
             problems.append(
                 ("side_detect", f"only used when sides is 'both' or 'alternating' (sides = '{spec.sides}')")
             )
+    return problems
 
-    seen: dict[str, int] = {}
-    for i, rule in enumerate(spec.rules):
-        if rule.id == SAFETY_RULE_ID:
-            problems.append(
-                (f"rules[{i}].id", f"'{SAFETY_RULE_ID}' is the safety rule; configure it in [safety.knee_above_hip]")
-            )
-        if rule.id in seen:
-            problems.append((f"rules[{i}].id", f"duplicate rule id '{rule.id}' (also rules[{seen[rule.id]}])"))
-        seen.setdefault(rule.id, i)
-        if rule.when == "active" and spec.rep is None and spec.hold is None:
-            problems.append(
-                (f"rules[{i}].when", "'active' needs a [rep] or [hold] section; use 'always' or 'in_position'")
-            )
-        views_used: set[str] = set()
-        for j, check in enumerate(rule.all_checks()):
-            key = f"rules[{i}].checks[{j}]" if rule.checks else f"rules[{i}]"
-            ref = metric(f"{key}.metric", check.metric, {"threshold": check.threshold}, absolute=check.abs)
-            span_ok(f"rules[{i}].hysteresis", ref, rule.hysteresis)
-            views = set(check.views or ("front", "side"))
-            if views & views_used:
-                problems.append((f"{key}.views", f"view {sorted(views & views_used)[0]} is covered by two checks"))
-            views_used |= views
 
+def _dose_problems(spec: ExerciseSpec) -> list[tuple[str, str]]:
+    """A dose that fits what is counted, and a reason wherever the safety rule is off."""
+    problems: list[tuple[str, str]] = []
     if spec.rep is not None and spec.dose.reps is None:
         problems.append(("dose.reps", "missing (the exercise counts reps: give reps = { target, min, max })"))
     if spec.hold is not None:
@@ -570,6 +625,23 @@ def check_semantics(spec: ExerciseSpec) -> list[tuple[str, str]]:
     kah = spec.safety.knee_above_hip
     if not kah.enabled and not kah.reason:
         problems.append(("safety.knee_above_hip.reason", "missing (say why the safety rule is off for this exercise)"))
+    return problems
+
+
+def _measure_problems(spec: ExerciseSpec) -> list[tuple[str, str]]:
+    """What the [measure] section needs beyond its shape: contact thresholds for the stance timer, and so on."""
+    m = spec.measure
+    problems: list[tuple[str, str]] = []
+    if m.kind == "stance" and m.contact is None:
+        problems.append(("measure.contact", "missing (the stance timer needs { up_above, down_below }, "
+                                            "leg lengths above the floor line)"))
+    if m.kind != "stance" and m.contact is not None:
+        problems.append(("measure.contact", f"only used by the stance timer (kind = 'stance', not '{m.kind}')"))
+    if m.unsmoothed_events is not None and m.kind not in EVENT_MEASURES:
+        problems.append(("measure.unsmoothed_events",
+                         f"kind '{m.kind}' dates no events (only {', '.join(EVENT_MEASURES)} do)"))
+    if m.kind == "single_leg_squat" and spec.rep is None:
+        problems.append(("measure.kind", "'single_leg_squat' measures each counted rep: needs a [rep] section"))
     return problems
 
 

@@ -44,6 +44,12 @@ class Clip:
     look: Look = field(default_factory=Look)
     fps: float = 30.0
     sample: bool = True  # one of the bundled sample clips (False: built only when asked for)
+    setup: str = ""  # the home set-up it is filmed in (`synth.setups`), "" for the clip's own
+
+    @property
+    def stem(self) -> str:
+        """File name stem: the clip's name, with ``__SETUP`` for a set-up variant."""
+        return f"{self.name}__{self.setup}" if self.setup else self.name
 
     def __post_init__(self) -> None:
         if self.view not in VIEWS:

@@ -62,31 +62,38 @@ def generate_clip(clip: Clip, out_dir: str | os.PathLike, seed: int = 0,
     if duration > MAX_DURATION_S + 1e-9:
         raise InputError(f"clip {clip.name}: {duration:.1f} s is longer than {MAX_DURATION_S:.0f} s")
     truth = build_truth(sim)
+    if clip.setup:
+        truth = {**truth, "setup": clip.setup}
     renderer = Renderer(clip.camera, Stage(props=clip.props))
-    video = out / f"{clip.name}.mp4"
+    video = out / f"{clip.stem}.mp4"
     with ThreadedVideoWriter(video, clip.fps, clip.camera.size) as writer:
         for shapes in sim.shapes:
             writer.write(renderer.render(shapes))
             if on_frame is not None:
                 on_frame()
-    track_path = write_track(true_track(sim.landmarks, sim.t_s, clip.camera, source=f"synth:{clip.name}"),
-                             out / f"{clip.name}.track.csv")
-    truth_path = write_truth(truth, out / f"{clip.name}.truth.json")
-    return Generated(clip.name, video, track_path, truth_path, len(sim.t_s), tuple(check_faults(truth)))
+    track_path = write_track(true_track(sim.landmarks, sim.t_s, clip.camera, source=f"synth:{clip.stem}"),
+                             out / f"{clip.stem}.track.csv")
+    truth_path = write_truth(truth, out / f"{clip.stem}.truth.json")
+    return Generated(clip.stem, video, track_path, truth_path, len(sim.t_s), tuple(check_faults(truth)))
 
 
 def generate(out_dir: str | os.PathLike, names: Iterable[str] = (), seed: int = 0,
              on_frame: Callable[[], None] | None = None, *, include_all: bool = False) -> list[Generated]:
     """Build the named clips (default: the samples) into ``out_dir`` and rewrite its README table."""
-    clips = select_clips(names, include_all=include_all)
+    results = generate_clips(out_dir, select_clips(names, include_all=include_all), seed, on_frame)
+    write_readme(Path(out_dir), CLIPS)
+    return results
+
+
+def generate_clips(out_dir: str | os.PathLike, clips: Iterable[Clip], seed: int = 0,
+                   on_frame: Callable[[], None] | None = None) -> list[Generated]:
+    """Build the given clips (e.g. set-up variants, `synth.setups`) into ``out_dir``, without a README."""
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{out}: cannot create the folder ({exc.strerror or exc})") from None
-    results = [generate_clip(clip, out, seed, on_frame) for clip in clips]
-    write_readme(out, CLIPS)
-    return results
+    return [generate_clip(clip, out, seed, on_frame) for clip in clips]
 
 
 def generate_truths(out_dir: str | os.PathLike, names: Iterable[str] = (), seed: int = 0, *,

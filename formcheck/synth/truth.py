@@ -23,7 +23,7 @@ Schema ``formcheck.truth/1``::
 
 Reps run from the start of the movement to its end; holds from reaching the position to leaving it, except where the
 exercise is timed by a foot off the floor (single-leg stance: from the lifted foot's lift-off to its touch-down, as
-the clinical test is timed; ``FOOT_OFF_HOLDS``). A violation's
+the clinical test is timed: the spec declares the stance measure). A violation's
 ``side`` follows the engine: the working side for one-sided exercises, the leg concerned for bilateral ones and
 for knee_above_hip, null for unsided rules (trunk_lean).
 """
@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.errors import InputError
-from formcheck.landmarks import INDEX, SIDES
+from formcheck.landmarks import BODY_SIDES, INDEX
 from formcheck.kinematics.catalog import SIDE_PLACEHOLDER, other_side, parse_metric
 from formcheck.specs.spec import ExerciseSpec, load_spec
 from formcheck.synth.simulate import Simulation
@@ -46,7 +46,6 @@ from formcheck.synth.simulate import Simulation
 SCHEMA = "formcheck.truth/1"
 TRUTH_RULES: tuple[str, ...] = ("knee_above_hip", "knee_bent", "trunk_lean", "knee_valgus", "pelvic_drop")
 MERGE_GAP_S = 0.1
-FOOT_OFF_HOLDS: tuple[str, ...] = ("single_leg_stance",)  # holds timed from lift-off to touch-down
 FOOT_CONTACT_M = 0.01  # a foot is off the floor once its lowest point is this far above its resting height
 
 
@@ -75,7 +74,7 @@ def true_metrics(sim: Simulation) -> dict[str, np.ndarray]:
     out["pelvic_obliquity"] = obliquity
     out["pelvic_drop_left"] = np.maximum(obliquity, 0.0)
     out["pelvic_drop_right"] = np.maximum(-obliquity, 0.0)
-    for side in SIDES:
+    for side in BODY_SIDES:
         hip, knee, ankle = (pt(f"{side}_{j}") for j in ("hip", "knee", "ankle"))
         thigh = knee - hip
         shank = ankle - knee
@@ -144,18 +143,18 @@ def _rule_checks(spec: ExerciseSpec, sim: Simulation) -> list[dict]:
         if ref is None:
             continue
         if ref.is_template:
-            legs = [clip.side] if clip.side else list(SIDES)
+            legs = [clip.side] if clip.side else list(BODY_SIDES)
             for leg in legs:
                 metric_side = leg if ref.side == SIDE_PLACEHOLDER else other_side(leg)
                 checks.append(dict(rule=rule.id, metric=f"{ref.base}_{metric_side}", op=check.op, abs=check.abs,
                                    threshold=check.threshold, min_duration_s=rule.min_duration_s, side=leg))
         else:
-            side = (clip.side or ref.side) if ref.side in SIDES else None
+            side = (clip.side or ref.side) if ref.side in BODY_SIDES else None
             checks.append(dict(rule=rule.id, metric=ref.text, op=check.op, abs=check.abs, threshold=check.threshold,
                                min_duration_s=rule.min_duration_s, side=side))
     kah = spec.safety.knee_above_hip
     if kah.enabled and clip.position in kah.positions:
-        for leg in SIDES:  # thigh above horizontal or hip flexion past the limit, whatever the camera sees
+        for leg in BODY_SIDES:  # thigh above horizontal or hip flexion past the limit, whatever the camera sees
             checks.append(dict(rule="knee_above_hip", metric=f"thigh_elevation_{leg}", op=">", abs=False,
                                threshold=kah.threshold_deg, min_duration_s=kah.min_duration_s, side=leg,
                                alternative=dict(metric=f"hip_flexion_{leg}", op=">", threshold=kah.hip_flexion_deg)))
@@ -228,7 +227,7 @@ def foot_off_holds(sim: Simulation, holds: list[dict]) -> list[dict]:
     t = sim.t_s
     out = []
     for hold in holds:
-        if hold["side"] not in SIDES:
+        if hold["side"] not in BODY_SIDES:
             out.append(hold)
             continue
         lifted = other_side(hold["side"])
@@ -250,7 +249,7 @@ def build_truth(sim: Simulation, spec: ExerciseSpec | None = None) -> dict:
     clip = sim.clip
     spec = spec or load_spec(clip.exercise)
     reps, holds = marked_reps_and_holds(sim)
-    if clip.exercise in FOOT_OFF_HOLDS:
+    if spec.measure.kind == "stance":  # holds timed from lift-off to touch-down
         holds = foot_off_holds(sim, holds)
     violations, checked = find_violations(sim, spec)
     n = len(sim.t_s)

@@ -2,23 +2,22 @@
 
 Angles are compared in the image plane (the same 2D formula on both), so the numbers measure how well the
 model finds the drawn body, not camera projection effects. A lying body can be turned upright before detection
-(``rotate`` 90 = clockwise, -90 = counter-clockwise); landmarks are turned back before comparing.
-
-The mediapipe import is local to ``detect_frames`` so that the rest of formcheck.synth needs no model.
+(clockwise by 90 or 270 degrees, formcheck's own `PoseEstimator` doing the turn and mapping the landmarks back).
 """
 
 from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import cv2
 import numpy as np
 
-from formcheck.landmarks import INDEX, MIRROR
+from formcheck.landmarks import BODY_SIDES, INDEX, MIRROR, NUM_LANDMARKS
+from formcheck.pose.estimator import PoseEstimator
 from formcheck.track_io import read_track
 from formcheck.synth.truth import read_truth
 
@@ -29,43 +28,18 @@ ANGLES: dict[str, tuple[str, str, str]] = {
 
 
 def detect_frames(frames: Iterable[np.ndarray], model_path: str | os.PathLike, fps: float, *,
-                  rotate: int = 0) -> np.ndarray:
-    """(n, 33, 4) landmarks (x, y normalised, z, visibility; NaN rows where nobody was found), VIDEO mode."""
-    import mediapipe as mp
-    from mediapipe.tasks.python import BaseOptions, vision
+                  turn_deg: int = 0) -> np.ndarray:
+    """(n, 33, 4) landmarks (x, y normalised, z, visibility; NaN rows where nobody was found).
 
-    options = vision.PoseLandmarkerOptions(
-        base_options=BaseOptions(model_asset_path=str(model_path)), running_mode=vision.RunningMode.VIDEO
-    )
+    Detected by formcheck's own `PoseEstimator` (VIDEO mode, one person), the frame turned clockwise by
+    `turn_deg` (0, 90 or 270) before the model; the landmarks come back in the frame's own coordinates.
+    """
     rows = []
-    with vision.PoseLandmarker.create_from_options(options) as landmarker:
+    with PoseEstimator(model_path, num_poses=1, turn_deg=turn_deg) as estimator:
         for i, frame in enumerate(frames):
-            image = frame
-            if rotate == 90:
-                image = cv2.rotate(frame, cv2.ROTATE_90_CLOCKWISE)
-            elif rotate == -90:
-                image = cv2.rotate(frame, cv2.ROTATE_90_COUNTERCLOCKWISE)
-            rgb = np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
-            result = landmarker.detect_for_video(
-                mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), int(round(i * 1000 / fps))
-            )
-            if not result.pose_landmarks:
-                rows.append(np.full((33, 4), np.nan))
-                continue
-            lm = np.array([[p.x, p.y, p.z, p.visibility] for p in result.pose_landmarks[0]], dtype=float)
-            rows.append(unrotate(lm, rotate))
-    return np.stack(rows) if rows else np.zeros((0, 33, 4))
-
-
-def unrotate(landmarks: np.ndarray, rotate: int) -> np.ndarray:
-    """Map normalised landmarks found on a rotated frame back to the original frame."""
-    out = landmarks.copy()
-    x, y = landmarks[..., 0], landmarks[..., 1]
-    if rotate == 90:  # clockwise: original x = rotated y, original y = 1 - rotated x
-        out[..., 0], out[..., 1] = y, 1.0 - x
-    elif rotate == -90:
-        out[..., 0], out[..., 1] = 1.0 - y, x
-    return out
+            detected = estimator.detect(frame, int(round(i * 1000 / fps)))
+            rows.append(np.full((NUM_LANDMARKS, 4), np.nan) if detected is None else detected.landmarks)
+    return np.stack(rows) if rows else np.zeros((0, NUM_LANDMARKS, 4))
 
 
 def image_angles(landmarks: np.ndarray, size: tuple[int, int]) -> dict[str, np.ndarray]:
@@ -73,7 +47,7 @@ def image_angles(landmarks: np.ndarray, size: tuple[int, int]) -> dict[str, np.n
     xy = landmarks[..., :2] * np.array(size, dtype=float)
     out = {}
     for name, parts in ANGLES.items():
-        for side in ("left", "right"):
+        for side in BODY_SIDES:
             a, b, c = (xy[:, INDEX[f"{side}_{p}"]] for p in parts)
             v1, v2 = a - b, c - b
             cross = np.abs(v1[:, 0] * v2[:, 1] - v1[:, 1] * v2[:, 0])
@@ -99,7 +73,7 @@ class Agreement:
                 f"joints {self.landmark_error_px:.1f}px  legs swapped {self.swapped:.0%}")
 
 
-BODY_JOINTS: tuple[str, ...] = tuple(f"{s}_{p}" for s in ("left", "right")
+BODY_JOINTS: tuple[str, ...] = tuple(f"{s}_{p}" for s in BODY_SIDES
                                       for p in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle"))
 
 
@@ -147,7 +121,7 @@ class ClipAgreement:
     view: str
     upright: Agreement
     turned: Agreement | None
-    turn: int
+    turn: int  # clockwise degrees the frames were turned for `turned` (90 or 270; 0: not turned)
 
 
 LYING = ("supine", "prone", "side_lying")
@@ -171,17 +145,17 @@ def verify_folder(folder: str | os.PathLike, model_path: str | os.PathLike, name
         turned, turn = None, 0
         if truth["position"] in LYING:
             turn = _upright_turn(track.landmarks[:n])
-            found = detect_frames(frames[:n], model_path, fps, rotate=turn)
+            found = detect_frames(frames[:n], model_path, fps, turn_deg=turn)
             turned = compare(track.landmarks[:n], found, track.image_size)
         results.append(ClipAgreement(name, truth["position"], truth["view"], upright, turned, turn))
     return results
 
 
 def _upright_turn(landmarks: np.ndarray) -> int:
-    """90 (clockwise) when the head is to the image left of the hips, else -90: the turn that stands it up."""
+    """90 (clockwise) when the head is to the image left of the hips, else 270: the turn that stands it up."""
     head_x = np.nanmedian(landmarks[:, INDEX["nose"], 0])
     hip_x = np.nanmedian((landmarks[:, INDEX["left_hip"], 0] + landmarks[:, INDEX["right_hip"], 0]) / 2)
-    return 90 if head_x < hip_x else -90
+    return 90 if head_x < hip_x else 270
 
 
 def agreement_table(results: list[ClipAgreement]) -> str:
