@@ -5,26 +5,37 @@
 
 It drives the installed `formcheck` command only (analyze and evaluate), so it works across a change of the
 package's layout. Samples are analysed from their pose tracks and from their videos; real clips in
-../shared/videos (when present) from their videos, with the labelled exercise and with safety_watch.
+../shared/videos (or $FORMCHECK_REAL_VIDEOS, when present) from their videos, with the labelled exercise and with safety_watch.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"
-REAL = ROOT.parent / "shared" / "videos"
-IGNORED_KEYS = {"formcheck_version", "version", "created_at", "elapsed_s", "generated_at", "model_path"}
+REAL = Path(os.environ.get("FORMCHECK_REAL_VIDEOS", ROOT.parent / "shared" / "videos"))
+IGNORED_KEYS = {"formcheck_version", "version", "created_at", "elapsed_s", "generated_at", "model_path",
+                # the redesign removed the summary's duplicates of rep_count and holds (README, report.json)
+                "reps_counted", "holds_counted",
+                # added since: the model's variant and checksum, report.html beside report.json
+                "model", "report_html"}
 
 
 def formcheck() -> str:
     exe = Path(sys.executable).with_name("formcheck")
     return str(exe) if exe.exists() else "formcheck"
+
+
+def history_supported() -> bool:
+    """Whether this formcheck records sessions (and so takes --no-history)."""
+    done = subprocess.run([formcheck(), "analyze", "--help"], capture_output=True, text=True)
+    return "--no-history" in done.stdout
 
 
 def jobs() -> list[tuple[str, Path, str]]:
@@ -51,6 +62,8 @@ def run_all(dest: Path) -> None:
     for name, source, exercise in jobs():
         folder = dest / name
         cmd = [formcheck(), "analyze", str(source), "-e", exercise, "--out", str(folder), "--no-video", "--no-progress"]
+        if history_supported():
+            cmd.append("--no-history")
         done = subprocess.run(cmd, capture_output=True, text=True)
         (dest / f"{name}.stdout").write_text(done.stdout + done.stderr + f"\nexit {done.returncode}\n")
     for mode in ("tracks", "videos"):

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from formcheck.errors import InputError
+from formcheck.jsonfile import read_json_file
 from formcheck.synth.truth import SCHEMA as TRUTH_SCHEMA, read_truth as read_truth_document
 
 REPORT_SCHEMA = "formcheck.report/1"
@@ -225,24 +226,10 @@ class GroupScore:
 # ------------------------------------------------------------------------------------------ reading
 
 
-def _read_json(path: Path, kind: str) -> dict:
-    if not path.exists():
-        raise InputError(f"{path}: no such {kind} file")
-    if not path.is_file():
-        raise InputError(f"{path}: not a file")
-    try:
-        data = json.loads(path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a JSON {kind} file ({exc.__class__.__name__})") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    return data
-
-
 def read_report(path: str | os.PathLike) -> dict:
     """A report.json, checked to be ``formcheck.report/1`` with reps, holds and violations lists."""
     path = Path(path)
-    data = _read_json(path, "report")
+    data = read_json_file(path, "report")
     if not isinstance(data, dict) or data.get("schema") != REPORT_SCHEMA:
         raise InputError(f"{path}: not a {REPORT_SCHEMA} document")
     _check_lists(path, data, ("reps", "holds", "violations"))

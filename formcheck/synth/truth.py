@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.errors import InputError
+from formcheck.jsonfile import read_json_file
 from formcheck.landmarks import BODY_SIDES, INDEX
 from formcheck.kinematics.catalog import SIDE_PLACEHOLDER, other_side, parse_metric
 from formcheck.specs.spec import ExerciseSpec, load_spec
@@ -297,16 +298,7 @@ def write_truth(truth: dict, path: str | os.PathLike) -> Path:
 def read_truth(path: str | os.PathLike) -> dict:
     """Read a truth document, checking its schema (one-line InputError naming the file otherwise)."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such truth file")
-    if not path.is_file():
-        raise InputError(f"{path}: not a file")
-    try:
-        data = json.loads(path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a JSON truth file ({exc.__class__.__name__})") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    data = read_json_file(path, "truth")
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise InputError(f"{path}: not a {SCHEMA} document")
     return data
