@@ -2,6 +2,7 @@
 
     python bench/behaviour_snapshot.py save DIR      # report.json + metrics.csv of every sample and real clip
     python bench/behaviour_snapshot.py compare DIR   # run again into DIR.new and diff, version fields aside
+    python bench/behaviour_snapshot.py diff DIR      # diff DIR against an existing DIR.new
 
 It drives the installed `formcheck` command only (analyze and evaluate), so it works across a change of the
 package's layout. Samples are analysed from their pose tracks and from their videos; real clips in
@@ -24,7 +25,9 @@ IGNORED_KEYS = {"formcheck_version", "version", "created_at", "elapsed_s", "gene
                 # the redesign removed the summary's duplicates of rep_count and holds (README, report.json)
                 "reps_counted", "holds_counted",
                 # added since: the model's variant and checksum, report.html beside report.json
-                "model", "report_html"}
+                "model", "report_html", "model_variant", "model_sha256",
+                # where the checkout and the outputs lie, and how fast this machine was that minute
+                "source", "path", "report", "ms_per_frame"}
 
 
 def formcheck() -> str:
@@ -103,7 +106,7 @@ def differences(old: Path, new: Path) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] not in {"save", "compare"}:
+    if len(argv) != 2 or argv[0] not in {"save", "compare", "diff"}:
         print(__doc__)
         return 2
     dest = Path(argv[1])
@@ -111,7 +114,8 @@ def main(argv: list[str]) -> int:
         run_all(dest)
         return 0
     new = dest.with_name(dest.name + ".new")
-    run_all(new)
+    if argv[0] == "compare":
+        run_all(new)
     found = differences(dest, new)
     print("\n".join(found) or f"identical: {sum(1 for _ in dest.rglob('*') if _.is_file())} files")
     return 1 if found else 0
