@@ -26,6 +26,7 @@ import numpy as np
 
 from formcheck import __version__
 from formcheck.outputs.annotate import FrameAnnotator
+from formcheck.measures.stance import stance_clock
 from formcheck.kinematics.context import POSITIONS, VIEWS, detect_position, detect_view
 from formcheck.engine.engine import Engine, run as run_engine
 from formcheck.engine.summary import Summary
@@ -85,6 +86,7 @@ class AnalyzeRequest:
     spec: ExerciseSpec | None = None  # a spec made in code (e.g. tailored to a plan), instead of exercise/spec_path
     history: HistoryTarget | None = None  # record the run there once its outputs are written (None: do not)
     skeleton_only: bool = False  # annotated video and report.html thumbnails: the skeleton on a plain background
+    view: str = "therapist"  # annotated.mp4: "therapist" (angles, thresholds, confidence) or "patient"
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,7 @@ def summary_text(report: dict, out_dir: Path | None = None) -> str:
         parts.append(f"{len(report['holds'])} holds, {met} reached the target, longest {longest:.1f} s.")
     violations = report["violations"]
     if violations:
-        by_rule = ", ".join(f"{rule.replace('_', ' ')} x{n}" for rule, n in s["violations_by_rule"].items())
+        by_rule = ", ".join(_rule_count_text(rule, n, violations) for rule, n in s["violations_by_rule"].items())
         first = violations[0]
         parts.append(f"Form faults: {by_rule} (first at {first['start_s']:.1f} s: {first['message']}).")
     else:
@@ -199,6 +201,13 @@ def summary_text(report: dict, out_dir: Path | None = None) -> str:
     if out_dir is not None:
         parts.append(f"Outputs in {out_dir}.")
     return " ".join(parts)
+
+
+def _rule_count_text(rule: str, n: int, violations: list[dict]) -> str:
+    """"knee above hip x2 (1 of them on both sides)": a rule's events, those on both sides at once said so."""
+    both = sum(1 for v in violations if v["rule"] == rule and v["side"] == "both")
+    note = "" if not both else " (both sides)" if both == n else f" ({both} of them on both sides)"
+    return f"{rule.replace('_', ' ')} x{n}{note}"
 
 
 # --- the command ------------------------------------------------------------------------------------
@@ -242,7 +251,8 @@ def run_analyze(request: AnalyzeRequest) -> AnalyzeOutcome:
         if request.write_video:
             frames = (_canvas_frames(analysis.track) if is_track or request.skeleton_only
                       else _video_frames(source_path, analysis.track))
-            write_annotated_video(analysis, frames, staging / VIDEO_NAME, fps=fps, progress=request.progress)
+            write_annotated_video(analysis, frames, staging / VIDEO_NAME, fps=fps, progress=request.progress,
+                                  view=request.view)
         write_report(staging / REPORT_NAME, report)
         for name in outputs + [REPORT_NAME]:
             os.replace(staging / name, out_dir / name)
@@ -344,7 +354,8 @@ def _canvas_frames(track: PoseTrack) -> Iterator[tuple[int, np.ndarray]]:
 
 
 def write_annotated_video(
-    analysis: Analysis, frames: Iterator[tuple[int, np.ndarray]], path: Path, *, fps: float, progress: bool = True
+    analysis: Analysis, frames: Iterator[tuple[int, np.ndarray]], path: Path, *, fps: float, progress: bool = True,
+    view: str = "therapist",
 ) -> Path:
     """Draw skeleton, angles, faults and the status panel on each frame; the engine is replayed frame by frame."""
     from tqdm import tqdm
@@ -354,6 +365,9 @@ def write_annotated_video(
     track, table = analysis.track, analysis.table
     engine = Engine(analysis.spec, table.names, side=analysis.side)
     annotator_parts = FrameAnnotator(engine.plan)
+    # The stance measure's timer, on the report's stances (the live screen shows the same timer, streamed).
+    stances = ([(h.start_s, h.end_s) for h in analysis.measures.holds or ()]
+               if analysis.spec.measure.kind == "stance" else None)
     width, height = (int(v) for v in track.image_size)
     drawer = Annotator(width, height)
     xy_px, visibility = track.xy_px, track.visibility
@@ -369,7 +383,9 @@ def write_annotated_video(
                     engine.step(next_row, float(t_s[next_row]), values[next_row], confidence[next_row],
                                 int(positions[next_row]), int(views[next_row]))
                     next_row += 1
-                parts = annotator_parts.annotation(engine.status, values[k])
+                big_timer = None if stances is None else stance_clock(stances, float(t_s[k]))
+                parts = annotator_parts.annotation(engine.status, values[k], big_timer_s=big_timer, view=view,
+                                                   confidence=confidence[k])
                 drawer.annotate(image, xy_px[k], visibility[k], red_segments=parts.red_segments,
                                 labels=parts.labels, panel=parts.panel)
                 writer.write(image)

@@ -76,8 +76,9 @@ def test_specs_may_use_the_entries_marked_for_specs():
 
 def test_overlay_labels_and_anchors_come_from_the_catalog():
     label = metric_label("knee_fppa_right", 12.4, fault=True)
-    assert (label.anchor, label.text, label.fault) == (INDEX["right_knee"], "FPPA 12\u00b0", True)
-    assert metric_label("foot_height_left", 0.123).text == "foot height 0.12"
+    assert (label.anchor, label.text, label.fault) == (INDEX["right_knee"], "! right knee angle (front view) 12\u00b0 "
+                                                                            "inward", True)
+    assert metric_label("foot_height_left", 0.123).text == "left foot height 0.12 leg lengths"
     assert metric_label("trunk_inclination", 5.0).anchor == INDEX["left_shoulder"]
     assert metric_label("body_yaw", 40.0) is None  # no anchor: not drawn
     assert metric_label("hip_flexion_left", float("nan")) is None

@@ -27,7 +27,17 @@ from test_metrics import (
     turned,
 )
 
-from conftest import VIDEOS
+from formcheck.analyze import analyse_track, make_report
+from formcheck.kinematics.floor import combine_heights, world_heights
+from formcheck.specs.spec import load_spec
+from formcheck.synth.scripts import CLIPS as SYNTH_CLIPS
+from formcheck.synth.setups import Setup, find_setup, simulate_setup
+from formcheck.synth.simulate import simulate
+from formcheck.synth.truetrack import true_track
+from formcheck.synth.truth import build_truth
+from formcheck.track_io import read_track
+
+from conftest import SAMPLES, VIDEOS
 HOLD_FRAMES = 20  # 0.67 s at 30 fps: longer than the position debounce
 
 
@@ -206,8 +216,8 @@ def _rows(**columns: float) -> MetricTable:
 )
 def test_folded_legs_on_the_floor_against_squats(knees, ankles, thigh, expected):
     table = _rows(
-        body_yaw=0.0, trunk_inclination=8.0, trunk_tilt=0.0, facing=0.0, shoulder_height=0.9, pelvis_height=0.3,
-        pelvic_obliquity=0.0, knee_height_left=0.4, knee_height_right=0.4, thigh_elevation_left=thigh,
+        body_yaw=0.0, body_turn=0.0, trunk_inclination=8.0, trunk_tilt=0.0, facing=0.0, shoulder_height=0.9,
+        pelvis_height=0.3, pelvic_obliquity=0.0, knee_height_left=0.4, knee_height_right=0.4, thigh_elevation_left=thigh,
         thigh_elevation_right=10.0, shank_inclination_left=50.0, shank_inclination_right=50.0,
         knee_separation=knees, ankle_separation=ankles,
     )
@@ -235,7 +245,7 @@ def test_stream_gives_the_batch_codes():
     views, _ = cx.detect_view(track, table)
     positions = cx.detect_position(track, table)
     stream = cx.ContextStream(table.names)
-    streamed = [stream.update(track.t_s[i], table.values[i]) for i in range(len(track))]
+    streamed = [stream.update(track.t_s[i], table.values[i], track.world[i]) for i in range(len(track))]
     assert [v for v, _ in streamed] == views.tolist()
     assert [p for _, p in streamed] == positions.tolist()
     assert len(set(positions.tolist())) >= 3
@@ -329,3 +339,76 @@ def test_real_front_squat_reference_landmarks(with_world):
     hip = np.fmax(table.column("hip_flexion_left")[0], table.column("hip_flexion_right")[0])
     assert np.array_equal(flags == 1.0, hip > safety.DEFAULT_LIMITS.hip_flexion_deg)
     assert 0 < np.nansum(flags) < 0.25 * n
+
+
+# ----------------------------------------------------------------------------------------------
+# Position from the world landmarks, the same from any camera (issue 12; kinematics/floor.py)
+
+
+def _butterfly(setup: Setup) -> tuple[PoseTrack, dict]:
+    """The synthetic seated butterfly stretch filmed from a set-up: its exact track and its truth."""
+    clip = next(c for c in SYNTH_CLIPS if c.exercise == "groin_stretch")
+    sim = simulate_setup(clip, setup, 0, simulate(clip, 0))
+    return true_track(sim.landmarks, sim.t_s, sim.clip.camera), build_truth(sim)
+
+
+CHAIR_HEIGHT = Setup("chair_1.0m", "camera height", "camera at chair height, aimed at the body", height_m=1.0)
+FRONT_OBLIQUE = Setup("front_oblique", "combined", "a high camera 30 degrees to one side", height_m=1.3, yaw_deg=30.0)
+
+
+@pytest.mark.parametrize(
+    "setup", [find_setup("high_1.3m"), find_setup("high_1.6m"), find_setup("low_0.3m"), find_setup("yaw_+30"),
+              CHAIR_HEIGHT, FRONT_OBLIQUE], ids=lambda s: s.name)
+def test_seated_butterfly_is_sitting_from_any_camera(setup):
+    """Finding: a seated butterfly seen from a front-oblique camera was classified as standing the whole time, so no
+    hold was timed and knee-above-hip fired with the standing limits."""
+    track, truth = _butterfly(setup)
+    analysis = analyse_track(track, load_spec("groin_stretch"))
+    seen = analysis.positions[track.has_pose]
+    assert np.mean(seen == cx.POSITION_CODE["sitting"]) > 0.95
+    assert len(analysis.result.holds) == len(truth["holds"]) == 2
+    assert not [v for v in analysis.result.violations if v.rule == safety.RULE_ID]
+
+
+def test_world_heights_keep_a_seated_pelvis_low_when_the_image_lifts_it():
+    """From a 1.6 m shelf the feet in front of the seated body look lower: the image puts the pelvis above the old
+    folded-legs limit (0.45 leg lengths), the world landmarks near the floor; standing stays near one leg length."""
+    track, _ = _butterfly(find_setup("high_1.6m"))
+    image = compute_metrics(track).column("pelvis_height")[0]
+    world = world_heights(track.world, len(track))["pelvis_height"]
+    assert np.nanmedian(image) > 0.45
+    assert np.nanmedian(world) < 0.4
+    standing = pose_track(Posture(), turned(0.0), n=HOLD_FRAMES)
+    assert 0.85 < np.nanmedian(world_heights(standing.world, len(standing))["pelvis_height"]) < 1.1
+
+
+def test_world_heights_are_nan_without_a_believable_skeleton():
+    track = pose_track(Posture(), turned(0.0), n=3)
+    assert all(np.isnan(v).all() for v in world_heights(None, 3).values())
+    giant = world_heights(track.world * 3.0, 3)  # a leg of about 2.7 m: not a person's
+    assert all(np.isnan(v).all() for v in giant.values())
+    # the lower of the two readings wins; a NaN gives way to the other
+    both = combine_heights({"pelvis_height": np.array([0.5, np.nan]), "body_yaw": np.array([1.0, 2.0])},
+                           {"pelvis_height": np.array([0.3, 0.2])})
+    assert both["pelvis_height"].tolist() == [0.3, 0.2] and both["body_yaw"].tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("height_m", [0.3, 1.0, 1.6])
+def test_butterfly_holds_timed_right_from_any_camera_height(height_m):
+    """Finding: a seated butterfly filmed from chair height (1.0 m, aimed at the body) timed each hold about 1.5 s
+    short. The hold reads the hip angle, an angle of the body, instead of the thigh's pitch-dependent elevation."""
+    track, truth = _butterfly(Setup(f"h{height_m}", "camera height", "camera height", height_m=height_m))
+    holds = analyse_track(track, load_spec("groin_stretch")).result.holds
+    assert len(holds) == len(truth["holds"])
+    for hold, true in zip(holds, truth["holds"]):
+        assert abs(hold.duration_s - true["duration_s"]) < 0.5
+
+
+def test_safety_watch_lying_down_says_the_rule_does_not_apply():
+    """Finding: on the bundled bridge sample (supine in 98% of frames) safety watch said "body position not
+    recognised"; the position was recognised and the rule does not apply lying down."""
+    analysis = analyse_track(read_track(SAMPLES / "bridge_side.track.csv"), load_spec("safety_watch"))
+    assert np.mean(analysis.positions == cx.POSITION_CODE["supine"]) > 0.9
+    reason = make_report(analysis, source="bridge_side.track.csv")["not_measured"][safety.RULE_ID]
+    assert reason.startswith("not applicable in this position")
+    assert "not recognised" not in reason.split(":")[0]

@@ -270,3 +270,88 @@ def test_rendered_hops_with_mediapipe(rendered_hops):
         assert hop["takeoff_s"] == pytest.approx(t0, abs=0.1) and hop["landing_s"] == pytest.approx(t1, abs=0.1)
         assert hop["distance_leg_lengths"] == pytest.approx(dist_m / leg_m(sim), abs=0.1)
         assert hop["held_landing"]["held"] is True
+
+
+# ------------------------------------------------------------------ jumps from any reasonable camera (issue 12)
+
+
+def _far_foot_higher(track, side: str = "right", legs: float = 0.2):
+    """The track with one foot drawn ``legs`` leg lengths higher in the picture throughout, as the far foot of a
+    three-quarter view reads (the knee-tuck clip's far foot rests about 0.19 leg lengths above the near one)."""
+    from formcheck.landmarks import side_index
+
+    lm = track.landmarks.copy()
+    xy = track.xy_px
+    leg = np.nanmedian(np.linalg.norm(xy[:, side_index(side, "hip")] - xy[:, side_index(side, "knee")], axis=1)
+                       + np.linalg.norm(xy[:, side_index(side, "knee")] - xy[:, side_index(side, "ankle")], axis=1))
+    for part in ("ankle", "heel", "foot_index"):
+        lm[:, side_index(side, part), 1] -= legs * leg / track.image_size[1]
+    return track.replace(landmarks=lm)
+
+
+def test_jumps_are_counted_when_perspective_puts_one_foot_higher(jump_clip):
+    """Knee-tuck jumps at three-quarters: 0 of 6 counted, because the two feet were averaged and the far foot
+    never reads as resting on the floor. The lower foot leaves the floor line only in flight: every jump counts,
+    and the flights are found and dated as on the original track."""
+    sim, track = jump_clip
+    plain = analyse_track(track, load_spec("jump_landing"))
+    shifted = analyse_track(_far_foot_higher(track), load_spec("jump_landing"))
+    truth = jump_truth(sim)
+    assert len(shifted.result.reps) == len(plain.result.reps) == len(truth)
+    jumps = shifted.measures.sections["jump_landing"]["jumps"]
+    assert len(jumps) == len(truth)
+    for got, (takeoff, landing) in zip(jumps, truth):
+        assert abs(got["takeoff_s"] - takeoff) <= 0.05 and abs(got["landing_s"] - landing) <= 0.05
+
+
+def test_a_foot_drifting_up_while_standing_is_not_a_flight():
+    """Standing between jumps, a foot that creeps a few centimetres up the picture is no jump (the knee-tuck clip
+    read two extra flights so): a flight must lift the lower foot MIN_CLEARANCE and last at most MAX_FLIGHT_S."""
+    from formcheck.kinematics.metrics import MetricTable
+    from formcheck.measures.flight import MAX_FLIGHT_S, MIN_CLEARANCE, find_flights
+
+    t = np.arange(0, 6, 1 / 30)
+    lower = np.zeros_like(t)
+    lower[(t > 1.0) & (t < 1.4)] = 0.5  # a jump
+    lower[(t > 2.5) & (t < 3.4)] = MIN_CLEARANCE * 0.75  # drift, not a flight
+    lower[(t > 4.0) & (t < 4.0 + MAX_FLIGHT_S + 0.3)] = 0.5  # too long for a flight
+    names = ("lower_foot_height", "foot_height_left", "foot_height_right")
+    table = MetricTable(names, np.column_stack([lower, lower, lower]), np.ones((len(t), 3)))
+    flights = find_flights(table, t)
+    assert [(round(f.takeoff_s, 1), round(f.landing_s, 1)) for f in flights] == [(1.0, 1.4)]
+
+
+def test_jumps_with_the_feet_out_of_the_picture_are_not_measured_with_the_reason():
+    """A camera 2.5 m away cuts the feet off: no jump can be seen, and the report says so and how to fix it."""
+    from formcheck.synth.setups import find_setup, simulate_setup
+
+    clip = find_clip("jump_landing_front")
+    sim = simulate_setup(clip, find_setup("near_2.5m"), 0)
+    track = true_track(sim.landmarks, sim.t_s, sim.clip.camera)
+    summary = analyse_track(track, load_spec("jump_landing")).measures.sections["jump_landing"]["summary"]
+    assert summary["measured"] is False
+    assert "feet" in summary["reason"] and "out of the picture" in summary["reason"]
+
+
+def test_knee_valgus_is_not_judged_with_the_body_turned_from_the_camera():
+    """Turned 15 degrees, a knee bent 60 degrees shows about 18 degrees of false valgus on one knee and varus on
+    the other: the landing's FPPA is "not measured" with the turn as the reason; facing the camera it is read."""
+    from formcheck.measures.jump import MAX_FPPA_TURN_ERROR_DEG, fppa_turn_error_deg
+    from formcheck.synth.setups import find_setup, simulate_setup
+
+    assert fppa_turn_error_deg(62, 15) == pytest.approx(17.7, abs=0.5)
+    assert fppa_turn_error_deg(62, 2) < MAX_FPPA_TURN_ERROR_DEG < fppa_turn_error_deg(62, 10)
+    clip = find_clip("jump_landing_front")
+    readings = {}
+    for name in ("baseline", "yaw_-15"):
+        sim = simulate_setup(clip, find_setup(name), 0)
+        track = true_track(sim.landmarks, sim.t_s, sim.clip.camera)
+        jumps = analyse_track(track, load_spec("jump_landing")).measures.sections["jump_landing"]["jumps"]
+        readings[name] = [j["peak_knee_flexion"]["knee_fppa_left_deg"] for j in jumps[:3]]
+        items = [j["less"]["items"]["knee_valgus_displacement"] for j in jumps[:3]]
+        if name == "baseline":
+            assert all(isinstance(v, float) for v in readings[name])
+            assert [i["score"] for i in items] == [0, 0, 1]  # the third landing caves in
+        else:
+            assert all(v["measured"] is False and "turned" in v["reason"] for v in readings[name])
+            assert all(i["measured"] is False and "turned" in i["reason"] for i in items)

@@ -228,3 +228,159 @@ def test_the_stance_timer_of_a_custom_spec_drives_live(tmp_path):
     run = ExerciseRun(0, _custom(tmp_path, text), (640, 360), "auto")
     assert run.stance is not None and run.stance.settings.contact.up_above == 0.06
     assert ExerciseRun(0, load_spec("single_leg_ball_toss"), (640, 360), "auto").stance is None
+
+
+# ----------------------------------------------------------------- issue 12: stances from any reasonable camera
+
+LIFT_NAMES = ("foot_lift_left", "foot_lift_right", "foot_height_left", "foot_height_right", "pelvis_x")
+
+
+def _feed(timer: StanceTimer, rows: list[tuple[float, tuple[float, ...]]]) -> list:
+    """Feed (t, (lift_l, lift_r, image_l, image_r, pelvis_x)) rows; returns every event."""
+    events = []
+    for t, row in rows:
+        events += timer.update(t, np.array(row, dtype=float), LIFT_NAMES).events
+    return events
+
+
+def _staggered_rows(offset: float, image_rear: float, lift_spans: tuple[tuple[float, float], ...],
+                    lift: float = 0.1, end_s: float = 12.0) -> list[tuple[float, tuple[float, ...]]]:
+    """Both feet down with the left foot reading ``offset`` above the right (its own floor level: a foot placed
+    behind the other, a tilted camera) and ``image_rear`` above the floor line in the picture (perspective); the
+    right foot lifted by ``lift`` during ``lift_spans``."""
+    rows = []
+    for k in range(int(end_s * 30)):
+        t = k / 30
+        up = lift if any(a <= t < b for a, b in lift_spans) else 0.0
+        rows.append((t, (offset - up, up - offset, image_rear, up * 1.2, 0.0)))
+    return rows
+
+
+def test_a_foot_that_rests_higher_is_not_a_lifted_foot():
+    """Issue 12: a foot placed a little behind the other read as lifted (perspective puts it higher in the
+    picture), so stances were timed while both feet were down. The lift is measured from each foot's own floor
+    level: the resting offset counts as down, and the real lift is timed from lift-off to touch-down."""
+    timer = StanceTimer(StanceSettings())
+    _feed(timer, _staggered_rows(0.08, 0.07, ((3.0, 7.0),)))
+    stances = timer.finish(12.0)
+    assert [(s.side, s.end_reason) for s in stances] == [("left", "touch_down")]
+    assert stances[0].start_s == pytest.approx(3.0, abs=0.1) and stances[0].end_s == pytest.approx(7.0, abs=0.1)
+
+
+def test_a_foot_back_down_above_its_old_level_still_ends_the_stance_and_the_next_one_starts():
+    """MediaPipe's resting offset drifts: after a high lift the foot may settle a little above its old level.
+    Back within 10% of its lift and still, it is down: the stance ends there and the next lift is timed."""
+    rows = []
+    for k in range(int(14 * 30)):
+        t = k / 30
+        if 2.0 <= t < 6.0 or 9.0 <= t < 12.0:
+            up = 0.8
+        elif 6.0 <= t < 9.0 or t >= 12.0:
+            up = 0.05  # settled 0.05 above the old level: above down_below, never confirmed by the thresholds
+        else:
+            up = 0.0
+        rows.append((t, (-up, up, 0.0, up, 0.0)))
+    timer = StanceTimer(StanceSettings())
+    _feed(timer, rows)
+    stances = timer.finish(14.0)
+    assert [s.end_reason for s in stances] == ["touch_down", "touch_down"]
+    assert [round(s.start_s) for s in stances] == [2, 9] and [round(s.end_s) for s in stances] == [6, 12]
+
+
+def test_the_floor_line_moving_as_the_foot_lands_is_a_touch_down_not_a_hop():
+    """Issue 12 (standing quad stretch, side view): the lifted foot landed nearer the camera, lower in the
+    picture, so the floor line moved down and the stance foot read higher: that ended the stance as a "hop"."""
+    rows = []
+    for k in range(int(8 * 30)):
+        t = k / 30
+        up = 0.8 if 1.0 <= t < 5.0 else (0.8 * max(0.0, 1 - (t - 5.0) / 0.2) + 0.04 if t >= 5.0 else 0.0)
+        stance_image = 0.07 if t >= 5.3 else 0.0  # the floor line followed the landed foot
+        rows.append((t, (-up, up, stance_image, up, 0.0)))
+    timer = StanceTimer(StanceSettings())
+    _feed(timer, rows)
+    (stance,) = timer.finish(8.0)
+    assert stance.end_reason == "touch_down"
+    assert stance.end_s == pytest.approx(5.2, abs=0.15)
+
+
+def test_a_real_hop_still_ends_the_stance():
+    rows = []
+    for k in range(int(6 * 30)):
+        t = k / 30
+        up = 0.3 if t >= 1.0 else 0.0
+        stance_image = 0.1 if t >= 3.0 else 0.0  # the stance foot leaves its own level with the other foot up
+        rows.append((t, (-up, up, stance_image, up + stance_image, 0.0)))
+    timer = StanceTimer(StanceSettings())
+    _feed(timer, rows)
+    (stance,) = timer.finish(6.0)
+    assert stance.end_reason == "hop" and stance.end_s == pytest.approx(3.0, abs=0.15)
+
+
+def test_walking_steps_are_not_stances():
+    """The quad-stretch clip ends with the man walking out of the picture: each step lifts a foot, but the pelvis
+    travels across the picture, so it is not timed."""
+    rows = []
+    for k in range(int(5 * 30)):
+        t = k / 30
+        up = 0.3 if 1.0 <= t < 2.5 else 0.0
+        rows.append((t, (-up, up, 0.0, up, 0.5 * max(0.0, t - 1.0))))
+    timer = StanceTimer(StanceSettings())
+    events = _feed(timer, rows)
+    assert timer.finish(5.0) == []
+    assert [e.message for e in events if e.kind == "stance_end"] == ["walking: not timed"]
+
+
+@pytest.mark.parametrize("clip, setup", [
+    ("single_leg_stance_left_holds_front", "staggered_right"),  # both feet down were timed as stances
+    ("single_leg_stance_left_holds_front", "yaw_-30"),
+    ("single_leg_stance_left_holds_front", "near_2.5m"),  # heels and toes cut off at the bottom edge
+    ("single_leg_stance_left_holds_front", "shelf_far"),
+    ("single_leg_stance_right_faults_front", "staggered_right"),
+    ("single_leg_ball_toss_right_front", "near_2.5m"),  # the engine hold on foot_lift too
+    ("single_leg_ball_toss_right_front", "staggered_left"),
+])
+def test_stances_are_timed_right_from_other_placements(clip, setup):
+    from formcheck.evaluate.matrix import exact_cell, matrix_clips
+    from formcheck.synth.setups import find_setup, simulate_setup
+
+    (found,) = [c for c in matrix_clips() if c.name == clip]
+    score = exact_cell(simulate_setup(found, find_setup(setup), 0)).score
+    assert score.holds_ok, score.failures()
+
+
+def test_feet_out_of_the_picture_say_so_instead_of_no_stance():
+    """Phone on the floor close by: the stance foot is below the picture, so no lift can be told (not a guess)."""
+    from formcheck.evaluate.matrix import matrix_clips, report_for_track
+    from formcheck.synth.setups import find_setup, simulate_setup
+    from formcheck.synth.truetrack import true_track
+
+    (clip,) = [c for c in matrix_clips() if c.name == "single_leg_stance_left_holds_front"]
+    sim = simulate_setup(clip, find_setup("floor_phone"), 0)
+    balance = report_for_track(true_track(sim.landmarks, sim.t_s, sim.clip.camera), clip.exercise, "x")["balance"]
+    assert balance["stances"] == []
+    assert balance["feet_seen"]["measured"] is False and "in the picture" in balance["feet_seen"]["reason"]
+    assert balance["sides"]["left"]["reason"] == balance["feet_seen"]["reason"]
+
+
+def test_one_stance_timer_for_the_video_and_the_live_screen():
+    """Issue 12: the annotated video's hold timer (the engine's hold) and the report's stances disagreed. The
+    video shows the report's stances with the live screen's big timer, and no second hold timer beside it."""
+    from formcheck.engine.engine import Engine
+    from formcheck.kinematics.context import POSITION_CODE, VIEW_CODE
+    from formcheck.measures.stance import stance_clock
+    from formcheck.outputs.annotate import FrameAnnotator
+
+    periods = [(1.0, 4.0), (6.0, 7.5)]
+    assert [stance_clock(periods, t) for t in (0.5, 2.0, 5.0, 6.5, 9.0)] == pytest.approx([0.0, 1.0, 3.0, 0.5, 1.5])
+    _, track = build(stance_script("right", (3.0,)), name="stance_panel")
+    table = compute_metrics(track)
+    engine = Engine(SPEC, table.names)
+    annotator = FrameAnnotator(engine.plan)
+    shown = []
+    for k, t in enumerate(track.t_s):
+        engine.step(k, float(t), table.values[k], table.confidence[k], POSITION_CODE["standing"], VIEW_CODE["front"])
+        if engine.status.hold_elapsed_s:
+            alone = annotator.annotation(engine.status, table.values[k]).panel
+            one = annotator.annotation(engine.status, table.values[k], big_timer_s=1.0).panel
+            shown.append((alone.hold_elapsed_s is not None, one.hold_elapsed_s, one.big_timer_s))
+    assert shown and all(s == (True, None, 1.0) for s in shown)

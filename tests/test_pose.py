@@ -35,6 +35,9 @@ def person(x0: float, y0: float, x1: float, y1: float, visibility: float = 0.9) 
     rng = np.random.default_rng(int(1000 * (x0 + y0 + x1 + y1)))
     xy = rng.uniform([x0, y0], [x1, y1], size=(33, 2))
     xy[0], xy[1] = (x0, y0), (x1, y1)  # make the box exact
+    w, h = x1 - x0, y1 - y0  # an upright trunk: shoulders a fifth of the way down, hips a little past half
+    xy[[11, 12, 23, 24]] = [(x0 + 0.3 * w, y0 + 0.2 * h), (x0 + 0.7 * w, y0 + 0.2 * h),
+                            (x0 + 0.35 * w, y0 + 0.55 * h), (x0 + 0.65 * w, y0 + 0.55 * h)]
     return np.column_stack([xy, np.zeros(33), np.full(33, visibility)])
 
 

@@ -14,6 +14,7 @@ from formcheck.history.dates import recording_time
 from formcheck.program.prescription import parse_day
 from formcheck.landmarks import SIDE_CHOICES
 from formcheck.measures import MeasureOptions
+from formcheck.outputs.annotate import THERAPIST, VIEWS
 from formcheck.pose.model_store import VARIANTS
 
 
@@ -38,6 +39,9 @@ from formcheck.pose.model_store import VARIANTS
 @click.option("--skeleton-only", is_flag=True,
               help="Draw annotated.mp4 and report.html's thumbnails as the skeleton on a plain background "
                    "(no face, no room: safe to send).")
+@click.option("--view", type=click.Choice(VIEWS), default=THERAPIST, show_default=True,
+              help="annotated.mp4 for the therapist (every angle with its plain name, threshold and confidence) "
+                   "or for the patient (the count, the timer and the one cue that matters).")
 @click.option("--eyes-closed", is_flag=True, help="Balance test done with eyes closed (recorded in the report).")
 @click.option("--surface", type=click.Choice(["firm", "foam", "pillow", "wobble_board"]), default="firm",
               show_default=True, help="What the patient stands on (balance tests).")
@@ -51,7 +55,7 @@ from formcheck.pose.model_store import VARIANTS
 @history_options
 def command(input_path: Path, exercise: str | None, spec_path: Path | None, side: str, out_dir: Path,
             no_video: bool, save_track: Path | None, model: Path | None, model_variant: str | None,
-            no_progress: bool, skeleton_only: bool, eyes_closed: bool,
+            no_progress: bool, skeleton_only: bool, view: str, eyes_closed: bool,
             surface: str, age: int | None, height_cm: float | None, leg_length_cm: float | None,
             involved: str | None, plan_path: Path | None, day_text: str | None, history_path: Path | None,
             no_history: bool) -> None:
@@ -71,7 +75,7 @@ def command(input_path: Path, exercise: str | None, spec_path: Path | None, side
     outcome = run_analyze(AnalyzeRequest(
         input=input_path, out_dir=out_dir, exercise=exercise, spec_path=spec_path, side=side,
         write_video=not no_video, save_track=save_track, model=model, model_variant=model_variant,
-        progress=not no_progress, skeleton_only=skeleton_only,
+        progress=not no_progress, skeleton_only=skeleton_only, view=view,
         measure_options=options, spec=spec, history=history,
     ))
     click.echo(outcome.summary)

@@ -11,6 +11,7 @@ from formcheck.commands.options import echo_history, history_options, live_setti
 from formcheck.live import LiveRequest, run_live
 from formcheck.live.model_choice import AUTO, LIVE_VARIANTS, TARGET_FPS
 from formcheck.landmarks import SIDE_CHOICES
+from formcheck.outputs.annotate import PATIENT, VIEWS
 
 
 @click.command("live")
@@ -29,7 +30,19 @@ from formcheck.landmarks import SIDE_CHOICES
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Folder for report.json (default: the --record folder, else ./out).")
 @click.option("--no-window", is_flag=True, help="Run without a window (the report is still written).")
-@click.option("--voice/--no-voice", default=True, show_default=True, help="Speak cues where text-to-speech exists.")
+@click.option("--voice", "language", metavar="LANG", default=None, is_flag=False, flag_value="",
+              help="Speak in this language (an espeak-ng voice: en, en-gb, de, fr, es, ...; see `espeak-ng "
+                   "--voices`). Speech is on by default where text-to-speech exists.")
+@click.option("--no-voice", is_flag=True, help="Do not speak (tones only).")
+@click.option("--voice-rate", "rate_wpm", type=click.FloatRange(80, 450), default=None, metavar="WPM",
+              help="Speaking speed in words per minute (espeak-ng's default is 175).")
+@click.option("--audio-only", is_flag=True,
+              help="Say everything, to exercise without looking: each rep count, hold time to go, fault, set "
+                   "change and the summary at the end (with or without a window).")
+@click.option("--view", type=click.Choice(VIEWS), default=PATIENT, show_default=True,
+              help="patient: the count, the timer and the one cue that matters; therapist: also every angle "
+                   "with its plain name, threshold and confidence. Key t switches while live.")
+@click.option("--large", is_flag=True, help="Bigger type on screen (1.5 times), for reading from farther away.")
 @click.option("--model", type=click.Path(path_type=Path), default=None,
               help="Pose model .task file (default: $FORMCHECK_MODEL, then the cache; see `formcheck model`).")
 @click.option("--model-variant", type=click.Choice(LIVE_VARIANTS), default=AUTO, show_default=True,
@@ -43,24 +56,29 @@ from formcheck.landmarks import SIDE_CHOICES
 @plan_option
 @history_options
 def command(exercises: tuple[str, ...], spec_paths: tuple[Path, ...], camera: str, side: str, mirror: bool,
-            record_dir: Path | None, out_dir: Path | None, no_window: bool, voice: bool, model: Path | None,
+            record_dir: Path | None, out_dir: Path | None, no_window: bool, language: str | None, no_voice: bool,
+            rate_wpm: float | None, audio_only: bool, view: str, large: bool, model: Path | None,
             model_variant: str, max_seconds: float | None, skeleton_only: bool, plan_path: Path | None,
             history_path: Path | None, no_history: bool) -> None:
     """Check an exercise live: skeleton, angles, faults in red, rep count and hold timer on screen.
 
-    Keys: space pause/resume, n next side or exercise, r reset the count, p pain (stop at once), q or Esc quit.
+    Keys: space pause/resume, n next side or exercise, r reset the count, p pain (stop at once), t patient /
+    therapist view, q or Esc quit. Walking out of the picture pauses; getting back into the start position goes on.
     At the end (or on quit) writes report.json like `formcheck analyze`; with --record also annotated.mp4.
     A program of several exercises writes OUT/<n>_<exercise>/report.json for each and OUT/session.json.
     Each exercise is recorded in the history (unless --no-history); --plan uses the plan's dose and limits.
     """
     if exercises and spec_paths:
         raise click.UsageError("give --exercise or --spec, not both")
+    if audio_only and no_voice:
+        raise click.UsageError("--audio-only speaks everything: it cannot go with --no-voice")
     ids = split_exercise_ids(exercises)
     specs, history = live_settings(plan_path, ids, spec_paths, date.today(), history_path, no_history)
     outcome = run_live(LiveRequest(
         camera=camera, exercises=() if specs else ids, specs=specs, history=history, spec_paths=tuple(spec_paths), side=side, mirror=mirror, record_dir=record_dir,
-        out_dir=out_dir, window=not no_window, voice=voice, model=model, model_variant=model_variant,
-        max_seconds=max_seconds, skeleton_only=skeleton_only,
+        out_dir=out_dir, window=not no_window, voice=not no_voice, model=model, model_variant=model_variant,
+        max_seconds=max_seconds, skeleton_only=skeleton_only, view=view, large=large, audio_only=audio_only,
+        language=language or None, rate_wpm=rate_wpm,
     ))
     click.echo(outcome.summary)
     stats = outcome.stats

@@ -9,7 +9,9 @@ Values are normalised so that the movement goes up (``x = value * direction``). 
 - back to rest without reaching the peak is a partial rep (not counted);
 - a rep that lasts longer than ``max_rep_s``, or loses the metric for longer than ``max_gap_s``, is abandoned:
   the counter then waits for the value to come back to rest before a new rep can start;
-- a rep is counted when it comes back to rest, so jitter at the peak threshold can never count twice.
+- a rep is counted when it comes back to rest, so jitter at the peak threshold can never count twice;
+- at the end of the data, a rep that reached the peak and has paused at the top for a given time is counted
+  (`cut_off`): the recording stopped before the return, but the work of the rep was done.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class RepCounter:
         "best_s",
         "best_x",
         "last_valid_s",
+        "top_s",
     )
 
     def __init__(
@@ -78,6 +81,7 @@ class RepCounter:
         self.best_s = 0.0
         self.best_x = -math.inf
         self.last_valid_s = -math.inf
+        self.top_s = math.inf  # when the current rep first reached the peak
 
     @property
     def extreme(self) -> float:
@@ -100,6 +104,7 @@ class RepCounter:
             if x > self.start and can_start:
                 self.state = TOP if x >= self.peak else OUT
                 self.start_s = self.best_s = t_s
+                self.top_s = t_s if x >= self.peak else math.inf
                 self.best_x = x
                 return STARTED
             return NONE
@@ -116,6 +121,7 @@ class RepCounter:
         if state == OUT:
             if x >= self.peak:
                 self.state = TOP
+                self.top_s = t_s
             elif back:
                 self.state = REST
                 self.end_s = t_s
@@ -130,6 +136,15 @@ class RepCounter:
                 return COUNTED
             return REJECTED
         return NONE
+
+    def cut_off(self, t_s: float, pause_s: float) -> int:
+        """The data ends at ``t_s``: COUNTED for a rep at the top that went out for ``min_phase_s`` and has stayed
+        at the top for ``pause_s`` (the recording stopped before the return), else NONE (the rep stays open)."""
+        if self.state != TOP or self.best_s - self.start_s < self.min_phase_s or t_s - self.top_s < pause_s:
+            return NONE
+        self.state = REST
+        self.end_s = t_s
+        return COUNTED
 
     def abandon(self, t_s: float) -> bool:
         """Drop a rep in progress (pain stop, side switch); True if there was one."""

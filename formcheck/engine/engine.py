@@ -27,11 +27,13 @@ from formcheck.engine import hold as hc
 from formcheck.engine import rules as ru
 from formcheck.engine.channel import Channel, PendingRep
 from formcheck.engine.cues import CueLimiter
+from formcheck.engine.merge import one_event_per_movement, rule_facts
 from formcheck.engine.plan import VIEWS, Prepared, compile_plan, prepare
 from formcheck.engine.rule_state import RuleBook, coverage, not_measured, not_measured_now
 from formcheck.engine.side_motion import UNDECIDED, SideByMotion
 from formcheck.engine.summary import seen_view_name
-from formcheck.engine.types import PHASES, EngineResult, EngineStats, EngineStatus, Event, FrameState, Hold
+from formcheck.engine.types import (PHASES, EngineResult, EngineStats, EngineStatus, Event, FrameState, Hold,
+                                    Violation)
 from formcheck.errors import InputError
 from formcheck.kinematics.metrics import MetricTable
 from formcheck.specs.spec import ExerciseSpec
@@ -210,23 +212,34 @@ class Engine:
         self.rules.close(t_s, events)
         return events
 
+    def _count_cut_off(self, t_s: float) -> None:
+        """The data ends: a rep that has paused at the top for the spec's ``top_pause_s`` is counted."""
+        pause = self.spec.rep.top_pause_s if self.spec.rep is not None else None
+        for ch in self.channels if pause is not None else ():
+            if ch.counter is not None and ch.counter.cut_off(t_s, pause) == rc.COUNTED:
+                rep = ch.end_rep(rc.COUNTED, t_s)
+                if rep is not None:
+                    self._reps.append(rep)
+
     def finish(self, t_s: float | None = None) -> EngineResult:
         """Close what is still open at ``t_s`` (default: the last frame) and return the result."""
         if self._result is not None:
             return self._result
         end = self._t_s if t_s is None else t_s
         if self._pain_t_s is None:
+            self._count_cut_off(end if math.isfinite(end) else 0.0)
             self._close_all(end if math.isfinite(end) else 0.0)
         seen = seen_view_name(tuple(self._view_frames))
         seen_text = "an unknown view" if seen == "unknown" else f"the {seen}"
+        violations = one_event_per_movement(self.rules.violations, rule_facts(self.plan))  # both sides: one event
         self._result = EngineResult(
             exercise=self.spec.id,
             side=self._worked_side(),
             reps=tuple(sorted((p.build() for p in self._reps), key=lambda r: r.start_s)),
             holds=tuple(sorted(self._holds, key=lambda h: h.start_s)),
-            violations=tuple(sorted(self.rules.violations, key=lambda v: (v.start_s, v.rule))),
+            violations=violations,
             not_measured=not_measured(self.rules.states, self.spec, seen_text),
-            stats=self._stats(),
+            stats=self._stats(violations),
         )
         return self._result
 
@@ -243,9 +256,9 @@ class Engine:
             return self.spec.sides
         return self.leader if self.plan.side_detect is not None else None
 
-    def _stats(self) -> EngineStats:
+    def _stats(self, violations: tuple[Violation, ...]) -> EngineStats:
         time_by_rule = {rid: 0.0 for rid in self.plan.rule_ids}
-        for v in self.rules.violations:
+        for v in violations:
             time_by_rule[v.rule] = round(time_by_rule.get(v.rule, 0.0) + (v.end_s - v.start_s), 3)
         chans = self.channels
         return EngineStats(

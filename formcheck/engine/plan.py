@@ -19,11 +19,12 @@ from formcheck.engine import hold as hold_codes
 from formcheck.engine import rules as rule_codes
 from formcheck.kinematics.catalog import OTHER_PLACEHOLDER, metric_segments, parse_metric
 from formcheck.kinematics import safety
-from formcheck.kinematics.context import POSITIONS, VIEWS
+from formcheck.kinematics.context import POSITIONS, VIEWS, turn_from_view
 from formcheck.landmarks import BODY_SIDES
 from formcheck.specs.spec import Condition, ExerciseSpec, RuleSpec, template_sides
 
 UNKNOWN = 0  # code of "unknown" in both POSITIONS and VIEWS
+TURN_COLUMN = "body_turn"  # the body's turn from the camera, in degrees (kinematics/catalog.py)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,10 @@ class RuleInstance:
     positions_ok: tuple[bool, ...] | None
     segments: tuple[tuple[int, int], ...]
     view_names: tuple[str, ...]  # the views it is measured in, for "not measured" reasons
+    # The body turn (degrees from facing the camera) beyond which its frontal-plane measure is not true; None:
+    # no frontal-plane measure. And how far from the spec's ideal view the body may turn (None: any turn).
+    frontal_max_turn_deg: float | None = None
+    view_max_turn_deg: float | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,7 @@ class Plan:
     side_detect: SideDetectPlan | None
     forced_side: str | None
     rep_metric_names: tuple[str, ...]  # display name of each channel's rep metric ("" when none)
+    turn: Source = Source("body_turn", ())  # the body turn per frame (gates the rules by the set-up)
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
@@ -158,6 +164,10 @@ class _Resolver:
         name = ref.name_for(side)
         return Source(name, (self.index[name],) if name in self.index else ())
 
+    def source_column(self, name: str) -> Source:
+        """A column read by name (not a spec metric), e.g. the body turn."""
+        return Source(name, (self.index[name],) if name in self.index else ())
+
     def condition(self, cond: Condition, side: str | None) -> CompiledCondition:
         sign = 1.0 if cond.op == ">" else -1.0
         return CompiledCondition(self.source(cond.metric, side), sign, cond.abs, cond.value * sign, cond.hysteresis)
@@ -190,10 +200,11 @@ def compile_plan(spec: ExerciseSpec, metric_names: tuple[str, ...], side: str = 
         )
     rules = _safety_instances(spec, resolver)
     for rule in spec.rules:
-        rules += _rule_instances(rule, channels, resolver)
+        rules += _rule_instances(rule, channels, resolver, spec)
     side_detect = _side_detect_plan(spec, resolver) if forced is None else None
     rep_names = tuple(c.rep.name if c.rep else "" for c in channels)
-    return Plan(spec, tuple(metric_names), tuple(channels), tuple(rules), side_detect, forced, rep_names)
+    turn = resolver.source_column(TURN_COLUMN)
+    return Plan(spec, tuple(metric_names), tuple(channels), tuple(rules), side_detect, forced, rep_names, turn)
 
 
 def _safety_instances(spec: ExerciseSpec, resolver: _Resolver) -> list[RuleInstance]:
@@ -236,8 +247,18 @@ def _safety_instances(spec: ExerciseSpec, resolver: _Resolver) -> list[RuleInsta
     return out
 
 
-def _rule_instances(rule: RuleSpec, channels: list[ChannelPlan], resolver: _Resolver) -> list[RuleInstance]:
-    """One instance per side for rules on ``{side}`` metrics, else one; each with its check per view."""
+def _frontal_limit(rule: RuleSpec, spec: ExerciseSpec) -> float | None:
+    """The tightest body-turn limit of the frontal-plane measures a rule reads (None: it reads none)."""
+    limits = [spec.frontal_limit(ref.base) for ref in (parse_metric(c.metric) for c in rule.all_checks())
+              if ref is not None]
+    found = [x for x in limits if x is not None]
+    return min(found) if found else None
+
+
+def _rule_instances(rule: RuleSpec, channels: list[ChannelPlan], resolver: _Resolver,
+                    spec: ExerciseSpec) -> list[RuleInstance]:
+    """One instance per side for rules on ``{side}`` metrics, else one; each with its check per view and the
+    body turn it is judged within (the spec's [setup])."""
     checks = rule.all_checks()
     sided = any(ref is not None and ref.is_template for ref in (parse_metric(c.metric) for c in checks))
     if sided and all(c.side is not None for c in channels):
@@ -275,6 +296,8 @@ def _rule_instances(rule: RuleSpec, channels: list[ChannelPlan], resolver: _Reso
                 positions_ok=_positions_mask(rule.positions) if rule.positions else None,
                 segments=tuple(dict.fromkeys(seg for n in names for seg in metric_segments(n))),
                 view_names=tuple(sorted({v for c in checks for v in (c.views or ("front", "side"))})),
+                frontal_max_turn_deg=_frontal_limit(rule, spec),
+                view_max_turn_deg=spec.setup.max_turn_deg,
             )
         )
     return out
@@ -313,6 +336,7 @@ class Prepared:
     side_codes: list | None  # 0 left leads, 1 right leads, 2 undecided
     views: list
     side_values: tuple[list, list] | None = None  # by motion: the values for left and right (engine decides)
+    turn: list | None = None  # the body turn per frame (degrees from facing the camera; NaN unknown)
 
 
 class _Columns:
@@ -393,6 +417,30 @@ def _rule_codes(cols: _Columns, check: Check, sel: np.ndarray) -> tuple[np.ndarr
     return code, x_out
 
 
+def _instance_codes(cols: _Columns, inst: RuleInstance, views: np.ndarray, positions: np.ndarray, turn: np.ndarray,
+                    setup_views: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """One rule instance's codes and readings per frame: its check in each view, then the set-up gate (the body
+    turned too far for it), then the position gate (not applicable, or the position unknown)."""
+    n = len(views)
+    code = np.full(n, rule_codes.NM_VIEW, dtype=np.int8)
+    x_all = np.full(n, np.nan)
+    for v, check in enumerate(inst.by_view):
+        if check is None:
+            continue
+        sel = views == v
+        if not sel.any():
+            continue
+        c, x = _rule_codes(cols, check, sel)
+        code[sel] = c
+        x_all[sel] = x
+    code[turned_too_far(inst, turn, setup_views) & (code != rule_codes.NM_VIEW)] = rule_codes.NM_TURN
+    if inst.positions_ok is not None:
+        ok = np.array(inst.positions_ok)[positions]
+        code[~ok] = rule_codes.NA
+        code[positions == UNKNOWN] = rule_codes.NM_POSITION
+    return code, x_all
+
+
 def prepare(
     plan: Plan,
     values: np.ndarray,
@@ -409,24 +457,11 @@ def prepare(
     positions_safe = np.where((positions >= 0) & (positions < len(POSITIONS)), positions, UNKNOWN)
     views_safe = np.where((views >= 0) & (views < len(VIEWS)), views, UNKNOWN)
 
+    turn = cols.get(plan.turn)
     r_codes: list[list] = []
     r_x: list[list] = []
     for inst in plan.rules:
-        code = np.full(n, rule_codes.NM_VIEW, dtype=np.int8)
-        x_all = np.full(n, np.nan)
-        for v, check in enumerate(inst.by_view):
-            if check is None:
-                continue
-            sel = views_safe == v
-            if not sel.any():
-                continue
-            c, x = _rule_codes(cols, check, sel)
-            code[sel] = c
-            x_all[sel] = x
-        if inst.positions_ok is not None:
-            ok = np.array(inst.positions_ok)[positions_safe]
-            code[~ok] = rule_codes.NA
-            code[positions_safe == UNKNOWN] = rule_codes.NM_POSITION
+        code, x_all = _instance_codes(cols, inst, views_safe, positions_safe, turn, plan.spec.setup_views)
         r_codes.append(code.tolist())
         r_x.append(x_all.tolist())
 
@@ -470,4 +505,49 @@ def prepare(
         side_codes,
         views_safe.tolist(),
         side_values,
+        turn.tolist(),
     )
+
+
+@dataclass(frozen=True)
+class TurnProblem:
+    """The body turned outside an exercise's set-up: ``kind`` "view" (too far from its ideal view for any rule)
+    or "frontal" (too far from facing the camera for its frontal-plane measures); seen and allowed degrees."""
+
+    kind: str
+    seen_deg: float
+    limit_deg: float
+
+
+def turn_problem(spec: ExerciseSpec, turn_deg: float) -> TurnProblem | None:
+    """The set-up check the rules are gated by (`turned_too_far`), for one body turn: what is wrong, if anything.
+
+    The same limits as the compiled rules: the spec's ``[setup] max_turn_deg`` from its views, and the
+    tightest frontal-plane limit of its rules measured in that view."""
+    if not np.isfinite(turn_deg):
+        return None
+    away = float(view_distance(np.array([turn_deg]), spec.setup_views)[0])
+    if away > spec.setup.max_turn_deg:
+        return TurnProblem("view", away, spec.setup.max_turn_deg)
+    in_view = [r for r in spec.rules if any(c.views is None or spec.view in c.views for c in r.all_checks())]
+    limits = [x for x in (_frontal_limit(rule, spec) for rule in in_view) if x is not None]
+    if limits and turn_deg > min(limits):
+        return TurnProblem("frontal", turn_deg, min(limits))
+    return None
+
+
+def view_distance(turn_deg: np.ndarray, views: tuple[str, ...]) -> np.ndarray:
+    """How far (degrees) a body turn is from the nearest of the views an exercise is judged from."""
+    return np.min(np.stack([turn_from_view(turn_deg, v) for v in views]), axis=0)
+
+
+def turned_too_far(rule: RuleInstance, turn_deg: np.ndarray, views: tuple[str, ...]) -> np.ndarray:
+    """Frames where the body is turned too far for the rule: from facing the camera, for a frontal-plane
+    measure; from the nearest view the spec is judged from, for any rule (NaN turn: unknown, not too far)."""
+    out = np.zeros(turn_deg.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        if rule.frontal_max_turn_deg is not None:
+            out |= turn_deg > rule.frontal_max_turn_deg
+        if rule.view_max_turn_deg is not None:
+            out |= view_distance(turn_deg, views) > rule.view_max_turn_deg
+    return out

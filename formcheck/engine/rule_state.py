@@ -16,6 +16,7 @@ from formcheck.engine import rules as ru
 from formcheck.engine.channel import Channel
 from formcheck.engine.plan import Prepared, RuleInstance
 from formcheck.engine.types import ActiveViolation, Event, Violation
+from formcheck.kinematics.context import IDEAL_TURN_DEG, POSITIONS
 from formcheck.specs.spec import ExerciseSpec
 
 NOT_MEASURED_BELOW = 0.5  # a rule measured less than this fraction of the time it applied is "not measured"
@@ -25,7 +26,8 @@ _SEVERITY_RANK = {"info": 0, "warning": 1, "stop": 2}
 class RuleState:
     """One rule instance: the tracker, the side and view of the violation going on, and frame tallies."""
 
-    __slots__ = ("rule", "tracker", "side", "start_view", "applicable", "measured", "causes", "last_code")
+    __slots__ = ("rule", "tracker", "side", "start_view", "applicable", "measured", "causes", "last_code",
+                 "not_applicable", "turn_sum")
 
     def __init__(self, rule: RuleInstance) -> None:
         self.rule = rule
@@ -34,18 +36,25 @@ class RuleState:
         self.start_view = 0  # view code when the violation started (gives its units)
         self.applicable = 0  # frames the rule applied in
         self.measured = 0  # ...and was measured in
-        self.causes = [0, 0, 0]  # frames not measured for want of a value, the view, the position
+        # frames not measured for want of a value, the view, the position, the body turned too far
+        self.causes = [0, 0, 0, 0]
         self.last_code = ru.NA
+        self.not_applicable = 0  # frames the rule did not apply in (its gate closed, or another position)
+        self.turn_sum = 0.0  # the body turn summed over the frames it was turned too far
 
-    def observe(self, code: int) -> None:
-        """Count this frame's (gated) code."""
+    def observe(self, code: int, turn_deg: float = math.nan) -> None:
+        """Count this frame's (gated) code; ``turn_deg`` is the body turn in it (for the reason)."""
         self.last_code = code
-        if code != ru.NA:
-            self.applicable += 1
-            if code <= ru.ON:
-                self.measured += 1
-            else:
-                self.causes[code - ru.NM_VALUE] += 1
+        if code == ru.NA:
+            self.not_applicable += 1
+            return
+        self.applicable += 1
+        if code <= ru.ON:
+            self.measured += 1
+            return
+        self.causes[code - ru.NM_VALUE] += 1
+        if code == ru.NM_TURN and math.isfinite(turn_deg):
+            self.turn_sum += turn_deg
 
     def start(self, side: str | None, view: int) -> None:
         """The tracker reported a violation starting, on ``side`` and seen in ``view``."""
@@ -94,7 +103,7 @@ class RuleBook:
             code = frames.rule_codes[ri][k]
             if code != ru.NA and st.rule.when != "always" and not _applies(st.rule, channels, in_position, t_s):
                 code = ru.NA
-            st.observe(code)
+            st.observe(code, frames.turn[k] if frames.turn is not None else math.nan)
             tracker = st.tracker
             if code == ru.OFF and tracker.cand_s is None and not tracker.active:
                 continue
@@ -131,9 +140,15 @@ class RuleBook:
             sides = {d.side for d in drafts}
             side = sides.pop() if len(sides) == 1 else None
         st.start(side, view)
+        if self._other_side_active(st):
+            return  # the same movement seen on the other side: one event, announced once (see merge.py)
         events.append(Event("violation_start", t_s, rule=rule.rule_id, side=side, message=rule.message,
                             severity=rule.severity))
         self._say(t_s, rule.message, rule.severity, events, side=side, fault=True, rule=rule.rule_id)
+
+    def _other_side_active(self, st: RuleState) -> bool:
+        """Whether another instance of the same rule has a violation going on (it was announced then)."""
+        return any(o is not st and o.rule.rule_id == st.rule.rule_id and o.tracker.active for o in self.states)
 
     def _end(self, st: RuleState, events: list[Event]) -> None:
         violation = st.end()
@@ -174,8 +189,7 @@ def not_measured(states: list[RuleState], spec: ExerciseSpec, seen_view: str) ->
         measured = sum(s.measured for s in group)
         if applicable == 0 or measured / applicable >= NOT_MEASURED_BELOW:
             continue
-        causes = [sum(s.causes[c] for s in group) for c in range(3)]
-        out[rule_id] = _reason(group[0].rule, causes, measured / applicable, seen_view)
+        out[rule_id] = _reason(group, spec, measured / applicable, seen_view)
     for item in spec.not_measured:
         out.setdefault(item.id, item.reason)
     return out
@@ -191,15 +205,43 @@ def not_measured_now(states: list[RuleState]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _reason(rule: RuleInstance, causes: list[int], fraction: float, seen_view: str) -> str:
+def _reason(group: list[RuleState], spec: ExerciseSpec, fraction: float, seen_view: str) -> str:
+    """The true cause of a rule not measured, in words: not applicable in this position; landmarks not visible;
+    wrong view or body turned; camera outside the spec's range."""
+    rule = group[0].rule
     share = f"measured {fraction:.0%} of the time"
+    causes = [sum(s.causes[c] for s in group) for c in range(len(group[0].causes))]
     cause = int(np.argmax(causes))
-    if cause == 1:
-        return f"needs a {' or '.join(rule.view_names)} view; the camera showed {seen_view} ({share})"
-    if cause == 2:
+    if cause == ru.NM_TURN - ru.NM_VALUE:
+        return _turn_reason(rule, sum(s.turn_sum for s in group) / max(causes[cause], 1), spec, share)
+    if cause == ru.NM_VIEW - ru.NM_VALUE:
+        return f"wrong view: needs a {' or '.join(rule.view_names)} view; the camera showed {seen_view} ({share})"
+    if cause == ru.NM_POSITION - ru.NM_VALUE:
+        if sum(s.not_applicable for s in group) > sum(s.applicable for s in group):
+            return (f"not applicable in this position: it applies only {_positions_words(rule)}, and the body was "
+                    f"in another position (in the frames left, the position was not recognised)")
         return f"body position not recognised ({share})"
     missing = [c.source.name for c in rule.by_view if c is not None and not c.source.columns]
     if missing:
         return f"metric {missing[0]} is not computed"
     names = sorted({c.source.name for c in rule.by_view if c is not None})
     return f"landmarks for {', '.join(names)} not visible ({share})"
+
+
+def _turn_reason(rule: RuleInstance, seen_deg: float, spec: ExerciseSpec, share: str) -> str:
+    """Turned too far: from facing the camera for a frontal-plane measure, or from the spec's ideal view."""
+    frontal = rule.frontal_max_turn_deg
+    if frontal is not None and seen_deg > frontal:
+        return (f"body turned: you were turned too far from the camera for an angle seen from the front (seen "
+                f"{seen_deg:.0f} degrees, needs under {frontal:g}); face the camera squarely ({share})")
+    limit = rule.view_max_turn_deg or 0.0
+    away, view = min((abs(seen_deg - IDEAL_TURN_DEG[v]), v) for v in spec.setup_views)
+    return (f"camera outside the exercise's set-up: you were turned {away:.0f} degrees from the {view} view, "
+            f"or the camera was off to one side (needs under {limit:g}) ({share})")
+
+
+def _positions_words(rule: RuleInstance) -> str:
+    names = [p.replace("_", " ") for p, ok in zip(POSITIONS, rule.positions_ok or ()) if ok]
+    if not names:
+        return "in no position"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]

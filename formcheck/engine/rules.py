@@ -5,7 +5,8 @@ Each frame a rule gets a code (computed for whole tables at once in `plan.py`):
 - ``OFF``: clearly fine (past the hysteresis band), ``BAND``: between the clear and the fault threshold,
   ``ON``: beyond the fault threshold;
 - ``NA``: the rule does not apply now (its gate is closed: not in a rep, wrong body position);
-- ``NM_*``: it applies but cannot be measured (landmarks not visible, wrong camera view, position unknown).
+- ``NM_*``: it applies but cannot be measured (landmarks not visible, wrong camera view, position unknown, the
+  body turned too far from the camera for it).
 
 A violation starts once ON (with BAND not interrupting) has lasted ``min_duration_s``; it is backdated to the
 first ON frame. It ends once OFF has lasted ``clear_s``, when the rule stops applying, or when it has not been
@@ -23,6 +24,7 @@ NA: Final = 3
 NM_VALUE: Final = 4
 NM_VIEW: Final = 5
 NM_POSITION: Final = 6
+NM_TURN: Final = 7  # the body turned too far from the camera (or the camera off to one side) for this rule
 MEASURED_MAX: Final = ON  # codes <= ON are measured
 NOT_MEASURED_MIN: Final = NM_VALUE
 

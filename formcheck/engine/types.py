@@ -66,8 +66,23 @@ class Hold:
 
 
 @dataclass(frozen=True)
+class SideWindow:
+    """One side's part of a violation on both sides: its own window, worst value and metric."""
+
+    start_s: float
+    end_s: float
+    peak: float | None
+    metric: str
+
+
+@dataclass(frozen=True)
 class Violation:
-    """A rule broken from ``start_s`` to ``end_s`` (report.json "violations")."""
+    """A rule broken from ``start_s`` to ``end_s`` (report.json "violations").
+
+    ``side`` is "left", "right", None (an unsided rule) or "both": one movement that broke the rule on both
+    sides at overlapping times (see `engine/merge.py`); ``sides`` then holds each side's window and peak,
+    and ``peak``/``metric`` are the worse side's. ``sides`` is None for a one-sided violation.
+    """
 
     rule: str
     start_s: float
@@ -77,6 +92,7 @@ class Violation:
     message: str
     severity: str
     metric: str
+    sides: dict[str, SideWindow] | None = None
 
 
 class ActiveViolation(NamedTuple):

@@ -44,6 +44,7 @@ class MetricInfo:
     anchor: str | None = None
     context: bool = False  # read by view and position detection (context.py)
     in_specs: bool = True  # a spec may refer to it
+    signs: tuple[str, str] = ()  # words for a positive and a negative value on screen ("above level", "below level")
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
@@ -64,11 +65,15 @@ _ENTRIES: Final[tuple[MetricInfo, ...]] = (
     MetricInfo("hip_flexion", True, "deg", -90, 180, (("S_shoulder", "S_hip"), ("S_hip", "S_knee")),
                "angle between trunk and thigh: 0 in line, 90 sitting, negative = extension",
                "hip flexion", "hip", anchor="S_hip"),
+    MetricInfo("hip_angle", True, "deg", 0, 180, (("S_shoulder", "S_hip"), ("S_hip", "S_knee")),
+               "angle between the thigh and the trunk line continued below the hip, in 3D (no sign, not projected "
+               "on the side plane as hip_flexion is, so a thigh out to the side counts): 0 in line, 90 sitting",
+               "hip angle", "hip angle", anchor="S_hip"),
     MetricInfo("knee_flexion", True, "deg", 0, 180, _LEG_JOINTS, "knee bend: 0 straight",
                "knee flexion", "knee", anchor="S_knee"),
     MetricInfo("thigh_elevation", True, "deg", -90, 90, _LEG,
                "thigh above the horizontal: -90 hanging down, 0 level, > 0 knee above hip",
-               "thigh elevation", "thigh", anchor="S_knee", context=True),
+               "thigh elevation", "thigh", anchor="S_knee", context=True, signs=("above level", "below level")),
     MetricInfo("shank_inclination", True, "deg", 0, 180, (("S_knee", "S_ankle"),),
                "shin (knee to ankle) from straight down: 0 vertical", "shank inclination", "shank",
                context=True, in_specs=False),
@@ -76,24 +81,34 @@ _ENTRIES: Final[tuple[MetricInfo, ...]] = (
                "hip abduction", "abd", anchor="S_hip"),
     MetricInfo("knee_fppa", True, "deg", -90, 90, _LEG_JOINTS,
                "knee frontal plane projection angle: + = knee caving in (valgus)",
-               "knee angle (front view)", "FPPA", anchor="S_knee"),
+               "knee angle (front view)", "FPPA", anchor="S_knee", signs=("inward", "outward")),
     MetricInfo("pelvic_obliquity", False, "deg", -90, 90, _HIPS, "hip line tilt: + = left hip lower",
-               "pelvic obliquity", "pelvis", anchor="left_hip", context=True),
+               "pelvic obliquity", "pelvis", anchor="left_hip", context=True,
+               signs=("left hip lower", "right hip lower")),
     MetricInfo("pelvic_drop", True, "deg", 0, 90, _HIPS, "how far this side's hip is below the other",
                "pelvic drop", "drop", anchor="S_hip"),
     MetricInfo("trunk_inclination", False, "deg", 0, 180, _TRUNK, "trunk from vertical: 0 upright",
                "trunk inclination", "trunk", anchor="left_shoulder", context=True),
     MetricInfo("trunk_lateral_lean", False, "deg", -90, 90, _TRUNK, "sideways trunk lean: + toward the right",
-               "trunk lateral lean", "lean", anchor="left_shoulder"),
+               "trunk lateral lean", "lean", anchor="left_shoulder", signs=("to the right", "to the left")),
     MetricInfo("trunk_tilt", False, "deg", -180, 180, _TRUNK,
                "signed trunk angle from the image vertical: + leaning to the image right",
-               "trunk tilt", "trunk tilt", anchor="left_shoulder", context=True, in_specs=False),
+               "trunk tilt", "trunk tilt", anchor="left_shoulder", context=True, in_specs=False,
+               signs=("to the picture's right", "to the picture's left")),
     MetricInfo("ankle_height", True, **_HEIGHT, parts=(("S_knee", "S_ankle"),), meaning="ankle above the floor line",
                plain="ankle height", label="ankle height", anchor="S_ankle"),
     MetricInfo("foot_height", True, **_HEIGHT,
                parts=(("S_ankle", "S_heel"), ("S_heel", "S_foot_index"), ("S_ankle", "S_foot_index")),
                meaning="foot above the floor line", plain="foot height", label="foot height",
                anchor="S_foot_index"),
+    MetricInfo("foot_lift", True, "leg lengths", -2, 2, parts=(("S_knee", "S_ankle"),),
+               meaning="ankle above the other ankle (world landmarks, else the image): both feet down read a "
+                       "constant, the feet's resting offset", plain="foot lift", label="lift", anchor="S_ankle"),
+    MetricInfo("lower_foot_height", False, **_HEIGHT,
+               parts=(("left_heel", "left_foot_index"), ("right_heel", "right_foot_index")),
+               meaning="the lower of the two feet above the floor line: above 0 only while both feet are off the "
+                       "floor (a jump's flight), whichever foot perspective puts higher in the picture",
+               plain="lower foot height", label="lower foot", anchor=None),
     MetricInfo("knee_height", True, **_HEIGHT, parts=_LEG, meaning="knee above the floor line",
                plain="knee height", label="knee height", context=True, in_specs=False),
     MetricInfo("knee_separation", False, "hip widths", 0, 10, (("left_hip", "left_knee"), ("right_hip", "right_knee")),
@@ -114,6 +129,10 @@ _ENTRIES: Final[tuple[MetricInfo, ...]] = (
                "leg"),
     MetricInfo("body_yaw", False, "deg", 0, 90, _TRUNK, "torso turned from the camera: 0 front or back, 90 side",
                "body yaw", "yaw", context=True, in_specs=False),
+    MetricInfo("body_turn", False, "deg", 0, 90, _TRUNK,
+               "torso turned from the camera, from the hip and shoulder lines in metres (world landmarks) and at "
+               "least the image estimate (body_yaw): 0 facing the camera (or the back to it), 90 side-on",
+               "body turn", "turn", context=True, in_specs=False),
     MetricInfo("facing", False, "sign", -1, 1, (),
                "which way the front points in a side view: +1 image right, -1 image left",
                "facing", "facing", context=True, in_specs=False),

@@ -1,7 +1,10 @@
 """Camera view, body position and facing per frame, from the metric table; smoothed and causal.
 
 - View: ``front`` (the camera sees the chest or the back: shoulders and hips wide in the image)
-  or ``side`` (narrow), from ``body_yaw`` with hysteresis; plus the majority over the clip.
+  or ``side`` (narrow), from ``body_turn`` (the hip and shoulder lines in metres, at least the image
+  estimate ``body_yaw``) with hysteresis; plus the majority over the clip.
+- Turn: how far the body is turned from a spec's ideal view (``turn_from_view``), and the frontal-plane
+  measures that are true only while the body faces the camera (``FRONTAL_PLANE_MAX_TURN_DEG``).
   A person lying on their side filmed from the front is a ``front`` view.
 - Position: standing, kneeling, sitting, supine, prone, side_lying or unknown, from the trunk
   angle, the heights above the floor line (in leg lengths), the thighs and the facing; a new
@@ -21,6 +24,7 @@ from typing import Final
 import numpy as np
 
 from formcheck.kinematics.catalog import context_columns
+from formcheck.kinematics.floor import combine_heights, world_heights
 from formcheck.kinematics.metrics import MetricTable
 from formcheck.track import PoseTrack
 
@@ -29,6 +33,22 @@ POSITIONS: Final[tuple[str, ...]] = ("unknown", "standing", "kneeling", "sitting
 FACINGS: Final[tuple[str, ...]] = ("unknown", "right", "left")
 VIEW_CODE: Final[dict[str, int]] = {name: i for i, name in enumerate(VIEWS)}
 POSITION_CODE: Final[dict[str, int]] = {name: i for i, name in enumerate(POSITIONS)}
+
+# The frontal-plane measures: angles and widths in the body's frontal plane read off the picture, true only
+# while the body faces the camera. Turned further than this (degrees from facing it) they are not measured;
+# a spec's [setup] section may set its own limit per measure. FPPA is the most sensitive: a bent knee seen
+# turned projects as a knee caving in; a trunk bent forward projects as a sideways lean.
+FRONTAL_PLANE_MAX_TURN_DEG: Final[dict[str, float]] = {
+    "knee_fppa": 10.0,
+    "trunk_lateral_lean": 20.0,
+    "pelvic_drop": 20.0,
+    "pelvic_obliquity": 20.0,
+    "hip_abduction": 20.0,
+    "knee_separation": 25.0,
+    "ankle_separation": 25.0,
+}
+# The body turn (body_turn, degrees) of each ideal view: facing the camera, or side-on.
+IDEAL_TURN_DEG: Final[dict[str, float]] = {"front": 0.0, "side": 90.0}
 
 _UNKNOWN, _STANDING, _KNEELING, _SITTING, _SUPINE, _PRONE, _SIDE_LYING = range(len(POSITIONS))
 
@@ -51,7 +71,9 @@ class ContextSettings:
     sitting_max_inclination_deg: float = 60.0
     floor_sitting_max_pelvis_height: float = 0.2
     # sitting on the floor with folded legs (butterfly, cross-legged) seen from the front: the feet in front of
-    # the pelvis look lower by perspective, so the pelvis reads higher than floor_sitting_max_pelvis_height
+    # the pelvis read lower (perspective in the image, the camera's pitch in the world landmarks), so the pelvis
+    # reads higher than floor_sitting_max_pelvis_height: 0.09 to 0.35 leg lengths from the world landmarks with
+    # the camera 0.3 to 1.6 m high (heights are the lower of the image's and the world's, see floor.py)
     folded_max_pelvis_height: float = 0.45
     folded_min_thigh_deg: float = -30.0
     folded_min_knee_separation: float = 2.5
@@ -71,7 +93,7 @@ def detect_view(track: PoseTrack, table: MetricTable, settings: ContextSettings 
     """Per-frame view codes (see VIEWS) and the overall view: 'front', 'side' or 'unknown'."""
     settings = settings or ContextSettings()
     _check_lengths(track, table)
-    yaw = table.column("body_yaw")[0]
+    yaw = table.column("body_turn")[0]
     state = _ViewState(settings)
     codes = np.array([state.step(float(y)) for y in yaw], dtype=np.int8)
     return codes, overall_view(codes)
@@ -85,11 +107,16 @@ def overall_view(codes: np.ndarray) -> str:
     return "front" if front >= side else "side"
 
 
+def turn_from_view(turn_deg: np.ndarray, view: str) -> np.ndarray:
+    """How far (degrees) a body turn (the ``body_turn`` column) is from the ideal ``view``'s: 0 = exactly it."""
+    return np.abs(np.asarray(turn_deg, dtype=float) - IDEAL_TURN_DEG[view])
+
+
 def detect_position(track: PoseTrack, table: MetricTable, settings: ContextSettings | None = None) -> np.ndarray:
     """Per-frame position codes (see POSITIONS), debounced over ``position_hold_s``."""
     settings = settings or ContextSettings()
     _check_lengths(track, table)
-    raw = raw_positions(table, settings)
+    raw = raw_positions(table, settings, world=track.world)
     state = _PositionState(settings)
     return np.array([state.step(float(t), int(r)) for t, r in zip(track.t_s, raw)], dtype=np.int8)
 
@@ -100,11 +127,17 @@ def detect_facing(table: MetricTable) -> np.ndarray:
     return np.where(facing > 0, 1, np.where(facing < 0, 2, 0)).astype(np.int8)
 
 
-def raw_positions(table: MetricTable, settings: ContextSettings | None = None) -> np.ndarray:
-    """Per-frame position codes before debouncing (vectorised)."""
+def raw_positions(
+    table: MetricTable, settings: ContextSettings | None = None, *, world: np.ndarray | None = None
+) -> np.ndarray:
+    """Per-frame position codes before debouncing (vectorised).
+
+    ``world``: the track's (n, 33, 3) world landmarks; the heights above the floor are then the lower of the
+    image's and the world's (floor.py), so a camera above or below the body does not lift a seated pelvis.
+    """
     settings = settings or ContextSettings()
     c = {name: table.column(name)[0] for name in _COLUMNS}
-    return _classify(c, settings)
+    return _classify(combine_heights(c, world_heights(world, len(table))), settings)
 
 
 class ContextStream:
@@ -116,15 +149,16 @@ class ContextStream:
         self._view = _ViewState(self.settings)
         self._position = _PositionState(self.settings)
 
-    def update(self, t_s: float, values: np.ndarray) -> tuple[int, int]:
-        """(view code, position code) of one frame given its metric row."""
+    def update(self, t_s: float, values: np.ndarray, world: np.ndarray | None = None) -> tuple[int, int]:
+        """(view code, position code) of one frame given its metric row and its (33, 3) world landmarks."""
         c = {name: np.asarray([values[j]], dtype=float) for name, j in self._index.items()}
-        raw = int(_classify(c, self.settings)[0])
-        return self._view.step(float(values[self._index["body_yaw"]])), self._position.step(float(t_s), raw)
+        heights = world_heights(None if world is None else np.asarray(world, dtype=float)[None], 1)
+        raw = int(_classify(combine_heights(c, heights), self.settings)[0])
+        return self._view.step(float(values[self._index["body_turn"]])), self._position.step(float(t_s), raw)
 
 
 class _ViewState:
-    """Hysteresis between front and side on the body yaw; NaN keeps the last view."""
+    """Hysteresis between front and side on the body turn; NaN keeps the last view."""
 
     def __init__(self, settings: ContextSettings):
         self.settings = settings
@@ -185,7 +219,7 @@ def _lying(c: dict[str, np.ndarray], s: ContextSettings) -> tuple[np.ndarray, np
     is seen wide (front view); otherwise supine or prone by whether the front of the body (the
     trunk turned by ``facing``, see metrics.py) points up or down.
     """
-    incl, yaw, pelvis_h = c["trunk_inclination"], c["body_yaw"], c["pelvis_height"]
+    incl, yaw, pelvis_h = c["trunk_inclination"], c["body_turn"], c["pelvis_height"]
     thigh = np.stack([c["thigh_elevation_left"], c["thigh_elevation_right"]], axis=1)
     lo, hi = s.lying_flat_inclination_deg
     flat = (incl >= lo) & (incl <= hi)

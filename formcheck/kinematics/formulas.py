@@ -135,6 +135,14 @@ def _hip_flexion(x: Inputs, s: str) -> Column:
     return sign * x.blend(mag_2d, mag_3d), (*TORSO, side_index(s, "knee")), None
 
 
+def _hip_angle(x: Inputs, s: str) -> Column:
+    """The unsigned 3D angle from the trunk axis continued below the hip to the thigh (world landmarks in a front
+    or oblique view, the image in a side view, where the thigh moves in the image plane)."""
+    thigh, thigh_3d = x.segment(s, "hip", "knee")
+    angle_3d = None if x.world is None else geo.angle_between_deg(-x.trunk_3d, thigh_3d)
+    return x.blend(geo.angle_between_deg(-x.trunk, thigh), angle_3d), (*TORSO, side_index(s, "knee")), None
+
+
 def _knee_flexion(x: Inputs, s: str) -> Column:
     (thigh, thigh_3d), (shank, shank_3d) = x.segment(s, "hip", "knee"), x.segment(s, "knee", "ankle")
     knee_3d = None if x.world is None else geo.angle_between_deg(thigh_3d, shank_3d)
@@ -233,6 +241,28 @@ def _body_yaw(x: Inputs, _side: None) -> Column:
     return x.yaw, TORSO, None
 
 
+def body_turn_deg(xy: np.ndarray, world: np.ndarray | None) -> np.ndarray:
+    """How far the torso is turned from the camera (0 facing it or the back to it, 90 side-on), the larger of two
+    estimates: the hip and shoulder lines' angle out of the image plane in metres (world landmarks, whose axes
+    are the camera's), and the image width ratio (`body_yaw_deg`), which a torso bent toward the camera or seen
+    from above makes read too small, never too large. Without world landmarks: the image estimate alone."""
+    image = body_yaw_deg(xy, world)
+    if world is None:
+        return image
+    angles = []
+    for a, b in ((LH, RH), (LS, RS)):
+        line = world[:, b] - world[:, a]
+        with np.errstate(invalid="ignore"):
+            angles.append(np.degrees(np.arctan2(np.abs(line[:, 2]), np.hypot(line[:, 0], line[:, 1]))))
+    hips, shoulders = angles
+    lines = np.where(np.isfinite(hips) & np.isfinite(shoulders), (hips + shoulders) / 2, np.fmax(hips, shoulders))
+    return np.fmax(image, lines)
+
+
+def _body_turn(x: Inputs, _side: None) -> Column:
+    return body_turn_deg(x.xy, x.world), TORSO, None
+
+
 def _facing(x: Inputs, _side: None) -> Column:
     return np.where(x.facing == 0, np.nan, x.facing), (), x.facing != 0
 
@@ -248,6 +278,43 @@ def _ankle_height(x: Inputs, s: str) -> Column:
 def _foot_height(x: Inputs, s: str) -> Column:
     heel, toe = side_index(s, "heel"), side_index(s, "foot_index")
     return x.height(np.minimum(x.xy[:, heel, 1], x.xy[:, toe, 1])), (heel, toe), x.scale_ok
+
+
+def _foot_lift(x: Inputs, s: str) -> Column:
+    """This ankle above the other ankle, in leg lengths (the ankle: the foot's best-tracked point, and still in
+    the picture when the heels and toes are cut off at its edge). From the world landmarks (metres over the
+    world leg length, the longer leg's hip-knee-ankle), so neither perspective (a foot nearer the camera reads
+    lower in the picture) nor the floor line's visibility moves it; from the image (pixels over the image leg
+    length) when the track has no world landmarks. Both feet on the floor read a constant (0 when level with
+    each other); the stance timer measures a lift from the feet's own resting offset (measures/contact.py).
+    World: measured while both ankles are inside the picture, however hidden (MediaPipe places a far foot the
+    body hides in a side view from the whole body; a foot out of the picture is not measured)."""
+    ankle, other = side_index(s, "ankle"), side_index(other_side(s), "ankle")
+    if x.world is None:
+        return (x.xy[:, ankle, 1] - x.xy[:, other, 1]) / x.leg_length_px, (ankle, other), x.scale_ok
+    width, height = x.image_size
+    feet = x.xy[:, [ankle, other]]
+    with np.errstate(invalid="ignore"):
+        in_picture = np.all((feet[..., 0] >= 0) & (feet[..., 0] <= width) & (feet[..., 1] <= 0)
+                            & (feet[..., 1] >= -height), axis=1)
+    legs = []
+    for side in ("left", "right"):
+        hip, knee, foot = (side_index(side, p) for p in ("hip", "knee", "ankle"))
+        legs.append(geo.norm(x.world[:, knee] - x.world[:, hip]) + geo.norm(x.world[:, foot] - x.world[:, knee]))
+    leg = np.fmax(legs[0], legs[1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lift = np.where(leg > 0, (x.world[:, ankle, 1] - x.world[:, other, 1]) / leg, np.nan)
+    return lift, (), in_picture & np.isfinite(lift)
+
+
+def _lower_foot_height(x: Inputs, _side: None) -> Column:
+    """The lower foot's lowest point (heel or toe) above the floor line, in leg lengths: NaN unless both feet are
+    seen, since "both feet off the floor" cannot be told with one of them out of view. A foot further from the
+    camera rests higher in the picture (perspective, a foot placed behind the other, an oblique view), which
+    an average of the two feet would read as a lift; the lower one rests on the floor line."""
+    points = [(side_index(s, "heel"), side_index(s, "foot_index")) for s in ("left", "right")]
+    lowest = np.minimum.reduce([x.xy[:, p, 1] for pair in points for p in pair])
+    return x.height(lowest), tuple(p for pair in points for p in pair), x.scale_ok
 
 
 def _knee_height(x: Inputs, s: str) -> Column:
@@ -278,6 +345,7 @@ def _leg_length_px(x: Inputs, _side: None) -> Column:
 
 FORMULAS: Final[Mapping[str, Formula]] = MappingProxyType({
     "hip_flexion": _hip_flexion,
+    "hip_angle": _hip_angle,
     "knee_flexion": _knee_flexion,
     "thigh_elevation": _thigh_elevation,
     "shank_inclination": _shank_inclination,
@@ -290,6 +358,8 @@ FORMULAS: Final[Mapping[str, Formula]] = MappingProxyType({
     "trunk_tilt": _trunk_tilt,
     "ankle_height": _ankle_height,
     "foot_height": _foot_height,
+    "foot_lift": _foot_lift,
+    "lower_foot_height": _lower_foot_height,
     "knee_height": _knee_height,
     "knee_separation": _separation("knee"),
     "ankle_separation": _separation("ankle"),
@@ -299,5 +369,6 @@ FORMULAS: Final[Mapping[str, Formula]] = MappingProxyType({
     "pelvis_x": _pelvis_x,
     "leg_length_px": _leg_length_px,
     "body_yaw": _body_yaw,
+    "body_turn": _body_turn,
     "facing": _facing,
 })

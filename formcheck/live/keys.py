@@ -1,6 +1,7 @@
 """Keys of live mode and the window that shows the picture (or none, with --no-window).
 
-space pause/resume, n next side, r reset the count, p pain (stop at once), q or Esc quit.
+space pause/resume, n next side, r reset the count, p pain (stop at once), t patient / therapist view,
+q or Esc quit.
 """
 
 from __future__ import annotations
@@ -14,17 +15,18 @@ import numpy as np
 
 from formcheck.errors import InputError
 
-PAUSE, NEXT, RESET, PAIN, QUIT = "pause", "next", "reset", "pain", "quit"
+PAUSE, NEXT, RESET, PAIN, VIEW, QUIT = "pause", "next", "reset", "pain", "view", "quit"
 ESC = 27
 KEY_ACTIONS: dict[int, str] = {
     ord(" "): PAUSE,
     ord("n"): NEXT,
     ord("r"): RESET,
     ord("p"): PAIN,
+    ord("t"): VIEW,
     ord("q"): QUIT,
     ESC: QUIT,
 }
-KEY_HELP = "space pause   n next side   r reset   p pain   q quit"
+KEY_HELP = "space pause   n next side   r reset   p pain   t view   q quit"
 
 
 def action_for_key(code: int) -> str | None:

@@ -181,7 +181,7 @@ class LivePipeline:
         landmarks, world = self.smoother.update(t_s, cleaned, world)
         world = NO_WORLD if world is None else world
         row = self.metrics.update(t_s, landmarks, world)
-        view, position = self.context.update(t_s, row.values)
+        view, position = self.context.update(t_s, row.values, world)
         events = self.engine.step(self._steps, t_s, row.values, row.confidence, position, view)
         status = self.engine.status
         self._steps += 1

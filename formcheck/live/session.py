@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.analyze import CANVAS_BGR, REPORT_NAME, VIDEO_NAME, summary_text
-from formcheck.outputs.annotate import FrameAnnotator
+from formcheck.outputs.annotate import PATIENT, THERAPIST, VIEWS, FrameAnnotator
 from formcheck.errors import InputError
 from formcheck.history.record import HistoryNote, HistoryTarget, record_run
 from formcheck.landmarks import SIDE_CHOICES
@@ -35,16 +35,18 @@ from formcheck.reports.session_page import save_session_page
 from formcheck.specs.spec import ExerciseSpec
 from formcheck.live import keys as k
 from formcheck.live.capture import LOST, Capture, CameraTarget, open_capture
+from formcheck.live.coach import Coach
 from formcheck.live.model_choice import LIVE_VARIANTS, LiveModel, open_live_model
 from formcheck.live.pipeline import FrameOutcome, LivePipeline
 from formcheck.live.program import SESSION_NAME, ExerciseRun, Program, session_index
 from formcheck.live.screen import Banner, Screen
-from formcheck.live.setup import EXERCISE, SetupGuide
-from formcheck.live.sound import SoundBoard
+from formcheck.live.setup import EXERCISE, SetupGuide, body_turn
+from formcheck.live.sound import SoundBoard, check_language
 from formcheck.live.worker import PoseResult, PoseWorker
 
 NO_WINDOW_GIVE_UP_S = 10.0  # without a window nobody can quit: stop retrying a lost camera after this
 FPS_WINDOW = 30
+SUMMARY_WAIT_S = 8.0  # at the end, how long to wait for the summary to be said before the sound thread stops
 MAX_REPEAT = 15  # at most half a second of a recorded frame standing in for frames the pipeline dropped
 
 
@@ -72,6 +74,11 @@ class LiveRequest:
     measure_options: MeasureOptions = field(default_factory=MeasureOptions)
     specs: tuple[ExerciseSpec, ...] = ()  # specs made in code (e.g. tailored to a plan), instead of ids or files
     history: HistoryTarget | None = None  # record each exercise there once its report is written (None: do not)
+    view: str = PATIENT  # "patient" (what helps now) or "therapist" (angles, thresholds, confidence); `t` toggles
+    large: bool = False  # bigger type on the screen, for a patient farther away or seeing less well
+    audio_only: bool = False  # say every count, hold time, fault, set change and the summary
+    language: str | None = None  # the voice's language (an espeak-ng voice); None: its default
+    rate_wpm: float | None = None  # the voice's speed in words per minute; None: its default
 
     def program(self) -> Program:
         """The exercises of the session in order (the default exercise when none is given)."""
@@ -181,7 +188,9 @@ class LiveSession:
         size = capture.size or (640, 480)
         self.image_size = size
         self.runs: list[ExerciseRun] = [program.start(0, size, request.side)]
-        self.screen = Screen(size, mirror=request.mirror)
+        self.screen = Screen(size, mirror=request.mirror, large=request.large)
+        self.view = request.view
+        self.coach = Coach(sound, audio_only=request.audio_only)
         self.recorder = Recorder(record_dir, capture.fps, self.screen.size) if record_dir is not None else None
         self.paused = False
         self.ended_by = "end"
@@ -270,16 +279,21 @@ class LiveSession:
         outcome = self.pipeline.step(frame.seq, t_s, result.detected)
         self._pose_ms.append(result.pose_ms)
         self.sound.on_events(outcome.events)
+        events = list(outcome.events)
         big_timer_s = None
         if self.stance is not None:
             stance = self.stance.update(t_s, outcome.values, self.pipeline.names,
                                         standing=outcome.position == POSITION_CODE["standing"])
             self.sound.on_events(stance.events)
+            events += stance.events
             big_timer_s = stance.timer_s if stance.timer_s is not None else 0.0
         banner = self._banner(outcome, frame.image)
+        self.coach.frame(self.run_now.index, self.spec, t_s, outcome.status, events)
         parts = self.annotator.annotation(outcome.status, outcome.values, fps=self.fps,
-                                          latency_ms=self._latest_latency(), note=self._note(outcome),
-                                          big_timer_s=big_timer_s)
+                                          latency_ms=self._latency_ms[-1] if self._latency_ms else None,
+                                          note=self._note(outcome),
+                                          big_timer_s=big_timer_s, view=self.view,
+                                          confidence=outcome.confidence)
         landmarks = outcome.landmarks if outcome.has_pose else None
         self._display(self.screen.compose(image, landmarks, parts, banner), frame)
 
@@ -307,7 +321,12 @@ class LiveSession:
                        "Press q to finish.")
             return Banner(message, "stop")
         landmarks = outcome.landmarks if outcome.has_pose else None
-        advice = self.guide.update(outcome.t_s, image, landmarks, outcome.view, status.in_position)
+        advice = self.guide.update(outcome.t_s, image, landmarks, outcome.view, status.in_position,
+                                   body_turn(outcome.values, self.pipeline.names))
+        paused = self.coach.away(outcome.t_s, advice.stage == EXERCISE and advice.problem == "nobody",
+                                 status.in_position)
+        if paused is not None:  # walked out: paused until back in the starting position
+            return Banner(*paused)
         if advice.message is None:
             return None
         self._say(advice.message, "info")
@@ -352,6 +371,9 @@ class LiveSession:
             self._flash("count reset")
         elif action == k.NEXT:
             self._next()
+        elif action == k.VIEW:
+            self.view = THERAPIST if self.view == PATIENT else PATIENT
+            self._flash(f"{self.view} view")
         return False
 
     def _next(self) -> None:
@@ -379,6 +401,7 @@ class LiveSession:
         """Close the exercise being done (its report is written now) and start the program's next one."""
         done = self.run_now
         done.pipeline.finish(ended_by="next")
+        self.coach.summarise(done, self._t_s)
         try:
             self.write_run_report(done, ended_by="next")
         except (InputError, OSError) as exc:  # kept in memory: written again when the session ends
@@ -395,7 +418,7 @@ class LiveSession:
         if run.report is not None or not run.frames or self.out_dir is None:
             return
         folder = _folder(self.out_dir / self.program.folder(run.index)) if self.program.several else self.out_dir
-        stats = self.stats()
+        stats = session_stats(self)
         live = self.live_section(ended_by, stats, video)
         if self.program.several:
             live["program"] = {"n": run.index + 1, "of": len(self.program),
@@ -409,6 +432,7 @@ class LiveSession:
                                      meta={"pose": pose_meta}, outputs=outputs + [REPORT_NAME],
                                      options=self.request.measure_options)
         run.report_path = write_report(folder / REPORT_NAME, report)
+        self.coach.mark_reported()
         run.report = report
         save_session_page(folder, report, run.pipeline.analysis(source=self.target.label,
                           options=self.request.measure_options))  # report.html; thumbnails: the skeleton only
@@ -417,7 +441,8 @@ class LiveSession:
             self.history_notes.append(record_run(self.request.history, report, kind="live",
                                                  report_path=run.report_path))
 
-    def live_section(self, ended_by: str, stats: LiveStats, video: Path | None) -> dict:
+    def live_section(self, ended_by: str, stats: LiveStats, video: Path | None, *, whole_session: bool = False
+                     ) -> dict:
         """How the session ran, for a report's (or session.json's) "live" section."""
         if self.recorder is None:
             recording = None
@@ -426,7 +451,9 @@ class LiveSession:
         else:  # still recording (a report written on moving on), or the video could not be written
             recording = self.recorder.error or (None if self.recorder.finished else str(self.recorder.path))
         return {"camera": self.target.label, "ended_by": ended_by, "mirror": self.request.mirror,
-                "figures": stats.__dict__, "sound": self.sound.describe(), "recording": recording}
+                "figures": stats.__dict__, "sound": self.sound.describe(), "recording": recording,
+                "view": self.view, "large": self.request.large,
+                **self.coach.live_fields(whole_session=whole_session)}
 
     def _flash(self, text: str) -> None:
         self.flash = (text, self.clock())
@@ -440,24 +467,24 @@ class LiveSession:
         span = self._shown_at[-1] - self._shown_at[0]
         return (len(self._shown_at) - 1) / span if span > 0 else None
 
-    def _latest_latency(self) -> float | None:
-        return float(self._latency_ms[-1]) if self._latency_ms else None
 
-    def stats(self) -> LiveStats:
-        latency = np.asarray(self._latency_ms, dtype=float)
-        pose = np.asarray(self._pose_ms, dtype=float)
-        return LiveStats(
-            frames_captured=self.capture.slot.put_count,
-            frames_dropped_before_pose=self.capture.slot.dropped,
-            frames_processed=sum(run.frames for run in self.runs),
-            frames_displayed=self.frames_displayed,
-            displayed_fps=round(self.fps or 0.0, 2),
-            latency_ms_median=round(float(np.median(latency)), 1) if latency.size else None,
-            latency_ms_p95=round(float(np.percentile(latency, 95)), 1) if latency.size else None,
-            pose_ms_median=round(float(np.median(pose)), 1) if pose.size else None,
-            camera_failures=self.capture.failures,
-            pose_errors=self.worker.errors,
-        )
+
+def session_stats(session: "LiveSession") -> LiveStats:
+    """The figures of how the session ran so far."""
+    latency = np.asarray(session._latency_ms, dtype=float)
+    pose = np.asarray(session._pose_ms, dtype=float)
+    return LiveStats(
+        frames_captured=session.capture.slot.put_count,
+        frames_dropped_before_pose=session.capture.slot.dropped,
+        frames_processed=sum(run.frames for run in session.runs),
+        frames_displayed=session.frames_displayed,
+        displayed_fps=round(session.fps or 0.0, 2),
+        latency_ms_median=round(float(np.median(latency)), 1) if latency.size else None,
+        latency_ms_p95=round(float(np.percentile(latency, 95)), 1) if latency.size else None,
+        pose_ms_median=round(float(np.median(pose)), 1) if pose.size else None,
+        camera_failures=session.capture.failures,
+        pose_errors=session.worker.errors,
+    )
 
 
 def run_live(
@@ -472,6 +499,10 @@ def run_live(
     """Run `formcheck live`; every argument after `request` is for tests (injected parts)."""
     if request.side not in SIDE_CHOICES:
         raise InputError(f"side must be one of {', '.join(SIDE_CHOICES)}, not {request.side!r}")
+    if request.view not in VIEWS:
+        raise InputError(f"view must be one of {', '.join(VIEWS)}, not {request.view!r}")
+    if request.voice and sound is None:
+        check_language(request.language)
     if request.model_variant not in LIVE_VARIANTS:
         raise InputError(f"model variant must be one of {', '.join(LIVE_VARIANTS)}, not {request.model_variant!r}")
     program = request.program()
@@ -490,9 +521,11 @@ def run_live(
             detect = live_model.detect
         worker = PoseWorker(detect, capture.slot, strict=request.strict)
         if window is None:
-            window = k.Window(size=_window_size(capture.size)) if request.window else k.NoWindow(keys)
+            window = k.Window(size=_window_size(capture.size, large=request.large)) if request.window \
+                else k.NoWindow(keys)
         stack.callback(window.close)
-        sound = sound or SoundBoard(voice=request.voice, tones=request.tones)
+        sound = sound or SoundBoard(voice=request.voice, tones=request.tones, audio_only=request.audio_only,
+                                    language=request.language, rate_wpm=request.rate_wpm)
         stack.callback(sound.close)
         session = LiveSession(request, program, capture, worker, window, sound, record_dir, out_dir, target,
                               live_model=live_model)
@@ -510,9 +543,10 @@ def run_live(
         return replace(outcome, history=tuple(session.history_notes))
 
 
-def _window_size(frame_size: tuple[int, int] | None, min_height: int = 720) -> tuple[int, int]:
+def _window_size(frame_size: tuple[int, int] | None, min_height: int = 720, *, large: bool = False
+                 ) -> tuple[int, int]:
     """The window's first size: the screen image scaled up to at least `min_height` pixels high."""
-    width, height = Screen(frame_size or (640, 480)).size
+    width, height = Screen(frame_size or (640, 480), large=large).size
     scale = max(1.0, min_height / height)
     return round(width * scale), round(height * scale)
 
@@ -520,10 +554,12 @@ def _window_size(frame_size: tuple[int, int] | None, min_height: int = 720) -> t
 def _finish(session: LiveSession, out_dir: Path) -> LiveOutcome:
     """Write the video (if recording), then every exercise's report.json not yet written, then session.json."""
     video = session.recorder.finish() if session.recorder is not None else None
-    stats = session.stats()
+    stats = session_stats(session)
     if not any(run.frames for run in session.runs):
         raise InputError(f"{session.target.label}: no frame reached the pose model; nothing to report")
     last = session.runs[-1]
+    session.coach.summarise(last, session._t_s)
+    session.sound.flush(SUMMARY_WAIT_S)  # let the patient hear it before the sound thread stops
     for run in session.runs:
         session.write_run_report(run, ended_by=session.ended_by if run is last else "next", video=video)
     written = tuple(run for run in session.runs if run.report is not None and run.report_path is not None)
@@ -533,7 +569,8 @@ def _finish(session: LiveSession, out_dir: Path) -> LiveOutcome:
         run = written[0]
         return LiveOutcome(out_dir, run.report_path, video, run.report, summary_text(run.report, out_dir), stats,
                            session.ended_by, paths)
-    index = session_index(program, session.runs, out_dir, session.live_section(session.ended_by, stats, video))
+    index = session_index(program, session.runs, out_dir,
+                          session.live_section(session.ended_by, stats, video, whole_session=True))
     path = write_report(out_dir / SESSION_NAME, index)
     lines = [f"{program.title(run.index)}: {summary_text(run.report)}" for run in written]
     skipped = [e["name"] for e in index["exercises"] if e["status"] in ("not_started", "no_frames")]

@@ -1,7 +1,8 @@
 """Set-up guidance before the exercise: light, whole body in the picture, distance, camera view, start position.
 
 `SetupGuide.update(...)` is called per frame and says what to tell the patient, one thing at a time,
-in this order: too dark, nobody in view, body cut off, too close / too far, wrong camera view; once
+in this order: too dark, nobody in view, body cut off, too close / too far, wrong camera view, the body turned
+outside the exercise's set-up (the same check its rules are gated by: "turn to face the camera"); once
 all is well for `settle_s`, "get into the starting position" until the engine sees it.
 """
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from formcheck.engine.plan import turn_problem
 from formcheck.kinematics.context import VIEWS
 from formcheck.landmarks import INDEX
 from formcheck.specs.spec import POSITION_OF_START, ExerciseSpec
@@ -36,7 +38,7 @@ class SetupAdvice:
 
     stage: str
     message: str | None
-    problem: str | None = None  # "dark", "nobody", "cut_off", "too_close", "too_far", "view" or None
+    problem: str | None = None  # "dark", "nobody", "cut_off", "too_close", "too_far", "view", "turned" or None
 
 
 def brightness(image: np.ndarray) -> float:
@@ -68,6 +70,25 @@ def body_extent(landmarks: np.ndarray) -> float:
     return float(max(span[0], span[1]))
 
 
+def body_turn(values: np.ndarray, names: tuple[str, ...]) -> float:
+    """The body turn (degrees) in a metric row with these column names; NaN when it has none."""
+    return float(values[names.index("body_turn")]) if "body_turn" in names else float("nan")
+
+
+def turn_advice(spec: ExerciseSpec, turn_deg: float) -> SetupAdvice | None:
+    """How to move when the body is turned outside the exercise's set-up (the check its rules are gated by)."""
+    found = turn_problem(spec, turn_deg)
+    if found is None:
+        return None
+    seen = f"turned {found.seen_deg:.0f} degrees, needs under {found.limit_deg:g}"
+    if found.kind == "frontal":
+        return SetupAdvice(SETUP, f"Turn to face the camera squarely ({seen}): the knee and hip angles are "
+                                  "read from the front", "turned")
+    if spec.view == "side":
+        return SetupAdvice(SETUP, f"Turn side-on to the camera, or move it to your side ({seen})", "turned")
+    return SetupAdvice(SETUP, f"Turn to face the camera, or move it in front of you ({seen})", "turned")
+
+
 def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
@@ -83,8 +104,10 @@ class SetupGuide:
         self._good_since: float | None = None
         self._last_seen_s: float | None = None
 
-    def check(self, image: np.ndarray, landmarks: np.ndarray | None, view_code: int) -> SetupAdvice | None:
-        """The first set-up problem in this frame, or None when the set-up is right."""
+    def check(self, image: np.ndarray, landmarks: np.ndarray | None, view_code: int,
+              turn_deg: float = float("nan")) -> SetupAdvice | None:
+        """The first set-up problem in this frame, or None when the set-up is right (``turn_deg``: the body
+        turn, the ``body_turn`` metric; NaN when unknown)."""
         if brightness(image) < MIN_BRIGHTNESS:
             return SetupAdvice(SETUP, "Too dark: turn on a light or face a window", "dark")
         if landmarks is None or np.isnan(landmarks[:, 0]).all():
@@ -103,10 +126,10 @@ class SetupGuide:
         if seen_view in ("front", "side") and seen_view != self.spec.view:
             want = "from the side" if self.spec.view == "side" else "from the front"
             return SetupAdvice(SETUP, f"Turn or move the camera: it should see you {want}", "view")
-        return None
+        return turn_advice(self.spec, turn_deg)
 
     def update(self, t_s: float, image: np.ndarray, landmarks: np.ndarray | None, view_code: int,
-               in_position: bool) -> SetupAdvice:
+               in_position: bool, turn_deg: float = float("nan")) -> SetupAdvice:
         """Advance the guidance by one frame."""
         has_pose = landmarks is not None and not np.isnan(landmarks[:, 0]).all()
         if has_pose:
@@ -118,10 +141,10 @@ class SetupGuide:
         if in_position:
             self.stage = EXERCISE
             return SetupAdvice(EXERCISE, None)
-        problem = self.check(image, landmarks, view_code)
+        problem = self.check(image, landmarks, view_code, turn_deg)
         if problem is not None:
             self._good_since = None
-            if self.stage == POSITION and problem.problem in ("view", "too_close", "too_far"):
+            if self.stage == POSITION and problem.problem in ("view", "turned", "too_close", "too_far"):
                 problem = None  # moving into a lying position changes these; keep asking for the position
             else:
                 self.stage = SETUP

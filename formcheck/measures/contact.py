@@ -70,6 +70,11 @@ class FootContact:
         self._down_at = -math.inf  # when the foot last came down
 
     @property
+    def resting(self) -> bool:
+        """Down, with no lift pending."""
+        return self.state == "down" and self._since is None
+
+    @property
     def rest_level(self) -> float:
         """The foot's own height when it rests on the floor (median of its recent frames down, else 0)."""
         return float(np.median(self._rest)) if self._rest else 0.0
@@ -124,7 +129,7 @@ class FootContact:
             self._since, self._last_up = None, t_s
             return None
         if self._since is None:
-            if height < base + s.down_below or (height < base + s.settle_below and self._settled(t_s)):
+            if height < base + s.down_below or (height < base + s.settle_below and self.settled(t_s)):
                 self._since = t_s
             return None
         if t_s - self._since >= s.confirm_down_s - 1e-9:
@@ -135,7 +140,26 @@ class FootContact:
             return Change("touch", touch)
         return None
 
-    def _settled(self, t_s: float) -> bool:
+    def put_down(self, t_s: float) -> None:
+        """The foot is on the floor since ``t_s``, as other evidence shows (see landing_time)."""
+        self.state, self._since, self._down_at = "down", None, t_s
+        if not self.settings.relative:
+            self._rest.clear()
+
+    def landing_time(self, margin: float) -> float:
+        """When the foot came within ``margin`` of its latest height: the first frame of the run of frames, ending
+        now, that stay within it (for a touch-down that other evidence shows before the thresholds confirm it)."""
+        if not self._history:
+            return -math.inf
+        last_t, last_h = self._history[-1]
+        start = last_t
+        for t, h in reversed(self._history):
+            if h > last_h + margin:
+                break
+            start = t
+        return start
+
+    def settled(self, t_s: float) -> bool:
         """The foot has stopped coming down (a foot put down a little behind the other reads slightly high)."""
         recent = [h for t, h in self._history if t >= t_s - self.settings.confirm_down_s - 1e-9]
         return len(recent) >= 3 and max(recent) - min(recent) < self.settings.settle_range
@@ -178,6 +202,44 @@ class FootContact:
             return found
         at = t[k] + (level - h[k]) / slope[k]
         return float(np.clip(at, t[0], found)) if rising else float(np.clip(at, t[k], found))
+
+
+class RestingOffset:
+    """What ``foot_lift_left`` reads while both feet stand on the floor: the feet's own floor levels.
+
+    Feet side by side read 0; a foot placed ahead of the other reads a constant offset (camera pitch tilts the
+    world landmarks' axes, and in the image a nearer foot reads lower). The offset is the median of the recent
+    frames with both feet down; the first frame counts as both feet down when it reads within
+    ``start_within`` of level (leg lengths), else the offset stays 0 until both feet have been down. A foot is
+    lifted when it rises off its own level: ``foot_lift_left - offset`` (left), ``foot_lift_right + offset``.
+    """
+
+    def __init__(self, start_within: float = 0.1, frames: int = 15) -> None:
+        self.start_within = start_within
+        self._values: deque[float] = deque(maxlen=frames)
+        self._started = False
+
+    @property
+    def offset(self) -> float:
+        return float(np.median(self._values)) if self._values else 0.0
+
+    def start(self, lift_left: float) -> None:
+        """The first frame with both feet seen."""
+        if not self._started and math.isfinite(lift_left):
+            self._started = True
+            if abs(lift_left) < self.start_within:
+                self._values.append(lift_left)
+
+    def restart(self, lift_left: float) -> None:
+        """Both feet are down from now on at this reading (a foot landed off its old level)."""
+        if math.isfinite(lift_left):
+            self._values.clear()
+            self._values.append(lift_left)
+
+    def both_down(self, lift_left: float) -> None:
+        """A frame with both feet resting on the floor."""
+        if math.isfinite(lift_left):
+            self._values.append(lift_left)
 
 
 def corner_time(t_s: np.ndarray, heights: np.ndarray, at_s: float, kind: str, *, reach_s: float = 0.25,

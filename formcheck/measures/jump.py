@@ -19,7 +19,7 @@ from formcheck.landmarks import BODY_SIDES, side_index
 from formcheck.kinematics.metrics import MetricTable
 from formcheck.track import PoseTrack
 from formcheck.measures.common import col, index_at, not_measured, r, value_near, view_of, window
-from formcheck.measures.flight import Flight, find_flights
+from formcheck.measures.flight import HEIGHT_OF_BOTH, Flight, find_flights
 
 G = 9.81
 SYMMETRIC_CONTACT_S = 0.07  # both feet within about two frames at 30 fps
@@ -27,6 +27,13 @@ PEAK_SEARCH_S = 1.0  # peak knee flexion is looked for within this time after IC
 STABLE_SPEED = 0.25  # leg lengths / s of the pelvis: settled below this ...
 STABLE_FOR_S = 0.25  # ... for this long
 MAX_FPPA_KNEE_DEG = 100.0  # FPPA of a knee bent further than this is not a valgus measure
+# A knee bent k degrees in a body turned y degrees from the camera shows a sideways bend of about
+# 2 atan(tan(k / 2) sin y) in the picture (thigh and shank each k / 2 off the hip-ankle line): the FPPA is read
+# only while that stays within this many degrees.
+MAX_FPPA_TURN_ERROR_DEG = 6.0
+UPRIGHT_MAX_TRUNK_DEG = 15.0  # the body's turn is read while standing tall (a bent trunk hides it)
+TURN_WINDOW_S = 2.0  # ... within this long before take-off and after landing
+FEET_SEEN_MIN_SHARE = 0.5  # fewer frames with both feet seen: "not measured", the feet were out of view
 FRONT_ONLY = "a frontal-plane measure: needs a front view"
 SIDE_ONLY = "a sagittal-plane measure: needs a side view"
 
@@ -51,12 +58,23 @@ def measure_jump_landing(spec, track: PoseTrack, table: MetricTable, views: np.n
         "less_source": "Padua DA et al. The Landing Error Scoring System (LESS). Am J Sports Med. 2009;37:1996-2002",
     }
     if not jumps:
-        section["summary"] = not_measured("no flight (both feet off the floor) was found")
+        section["summary"] = not_measured(_no_flight_reason(table))
     else:
         flights_s = [j["flight_time_s"] for j in jumps]
         section["summary"] = {"jumps": len(jumps), "mean_flight_time_s": r(float(np.mean(flights_s))),
                               "max_height_cm": r(max(j["jump_height_cm"] for j in jumps), 1)}
     return section
+
+
+def _no_flight_reason(table: MetricTable) -> str:
+    """Why no jump was found: the feet out of view (their lift cannot be seen), or no flight in the clip."""
+    seen = np.isfinite(col(table, HEIGHT_OF_BOTH))
+    share = float(seen.mean()) if seen.size else 0.0
+    if share < FEET_SEEN_MIN_SHARE:
+        return (f"both feet and the floor line were seen in only {share:.0%} of frames (out of the picture or "
+                "hidden), so no take-off or landing can be seen: move the camera back or aim it lower so that "
+                "your feet stay in the picture")
+    return "no flight (both feet off the floor) was found"
 
 
 def _jump_record(n: int, flight: Flight, track: PoseTrack, table: MetricTable, views: np.ndarray,
@@ -65,13 +83,15 @@ def _jump_record(n: int, flight: Flight, track: PoseTrack, table: MetricTable, v
     ic = index_at(t_s, flight.landing_s)
     peak = _peak_knee_index(table, t_s, ic)
     contact_gap = abs(flight.touch_s["left"] - flight.touch_s["right"])
+    turn = body_turn_deg(table, t_s, flight)
     record: dict[str, Any] = {
         "n": n, "view": view, "takeoff_s": r(flight.takeoff_s), "landing_s": r(flight.landing_s),
         "flight_time_s": r(flight.flight_s), "jump_height_cm": r(100 * jump_height_m(flight.flight_s), 1),
         "touch_down_s": {s: r(flight.touch_s[s]) for s in BODY_SIDES},
         "landing_symmetry": {"contact_gap_s": r(contact_gap), "symmetric": contact_gap <= SYMMETRIC_CONTACT_S},
-        "initial_contact": _posture(table, ic, view),
-        "peak_knee_flexion": {"t_s": r(float(t_s[peak])), **_posture(table, peak, view)},
+        "body_turn_deg": r(turn, 1),
+        "initial_contact": _posture(table, ic, view, turn),
+        "peak_knee_flexion": {"t_s": r(float(t_s[peak])), **_posture(table, peak, view, turn)},
         "stabilisation_time_s": _stabilisation(table, t_s, ic),
     }
     record["less"] = _less(record, track, table, ic, peak, view)
@@ -86,17 +106,17 @@ def _peak_knee_index(table: MetricTable, t_s: np.ndarray, ic: int) -> int:
     return int(np.nanargmax(knees)) if np.isfinite(knees).any() else ic
 
 
-def _posture(table: MetricTable, i: int, view: str) -> dict[str, Any]:
+def _posture(table: MetricTable, i: int, view: str, yaw: float) -> dict[str, Any]:
+    """The angles at frame i that this view shows (``yaw``: the body's turn from the camera, degrees)."""
     out: dict[str, Any] = {}
     for s in BODY_SIDES:
         out[f"knee_flexion_{s}_deg"] = r(value_near(col(table, f"knee_flexion_{s}"), i), 1)
         knee = value_near(col(table, f"knee_flexion_{s}"), i)
-        if view != "front":
-            out[f"knee_fppa_{s}_deg"] = not_measured(FRONT_ONLY)
-        elif knee > MAX_FPPA_KNEE_DEG:
-            out[f"knee_fppa_{s}_deg"] = not_measured(f"knee bent past {MAX_FPPA_KNEE_DEG:g} deg: FPPA is not meaningful")
-        else:
-            out[f"knee_fppa_{s}_deg"] = r(value_near(col(table, f"knee_fppa_{s}"), i), 1)
+        out[f"knee_fppa_{s}_deg"] = _fppa(table, i, s, view, knee, yaw)
+    if view == "front":
+        knees = [value_near(col(table, f"knee_flexion_{s}"), i) for s in BODY_SIDES]
+        errors = [fppa_turn_error_deg(k, yaw) for k in knees]
+        out["fppa_turn_error_deg"] = r(max(errors), 1) if all(np.isfinite(errors)) else None
         out[f"hip_flexion_{s}_deg"] = r(value_near(col(table, f"hip_flexion_{s}"), i), 1) if view == "side" \
             else not_measured(SIDE_ONLY)
     out["trunk_flexion_deg"] = r(value_near(col(table, "trunk_inclination"), i), 1) if view == "side" \
@@ -104,6 +124,40 @@ def _posture(table: MetricTable, i: int, view: str) -> dict[str, Any]:
     out["trunk_lateral_lean_deg"] = r(value_near(col(table, "trunk_lateral_lean"), i), 1) if view == "front" \
         else not_measured(FRONT_ONLY)
     return out
+
+
+def fppa_turn_error_deg(knee_flexion_deg: float, body_yaw_deg: float) -> float:
+    """How far a knee's sagittal bend shows as a sideways angle in the picture when the body is turned from the
+    camera: atan(tan(knee flexion) * sin(body yaw)), degrees (NaN when either is unknown)."""
+    if not (np.isfinite(knee_flexion_deg) and np.isfinite(body_yaw_deg)):
+        return float("nan")
+    half = np.radians(min(abs(knee_flexion_deg), 179.0) / 2)
+    return float(np.degrees(2 * np.arctan(np.tan(half) * np.sin(np.radians(abs(body_yaw_deg))))))
+
+
+def body_turn_deg(table: MetricTable, t_s: np.ndarray, flight: Flight) -> float:
+    """The body's turn from the camera around a jump: the median body yaw over the frames standing tall within
+    ``TURN_WINDOW_S`` of it (the torso's width ratio reads a bent-over trunk as facing the camera); NaN if none."""
+    near = window(t_s, flight.takeoff_s - TURN_WINDOW_S, flight.landing_s + TURN_WINDOW_S)
+    yaw, trunk = col(table, "body_yaw"), col(table, "trunk_inclination")
+    upright = near & np.isfinite(yaw) & (trunk < UPRIGHT_MAX_TRUNK_DEG)
+    return float(np.median(yaw[upright])) if upright.any() else float("nan")
+
+
+def _fppa(table: MetricTable, i: int, side: str, view: str, knee: float, yaw: float) -> Any:
+    """The knee's FPPA at frame i, or "not measured" with the reason (wrong view, body turned, knee too bent)."""
+    if view != "front":
+        return not_measured(FRONT_ONLY)
+    if knee > MAX_FPPA_KNEE_DEG:
+        return not_measured(f"knee bent past {MAX_FPPA_KNEE_DEG:g} deg: FPPA is not meaningful")
+    error = fppa_turn_error_deg(knee, yaw)
+    if not np.isfinite(error):
+        return not_measured("the body's turn from the camera is not known: FPPA cannot be trusted")
+    if error > MAX_FPPA_TURN_ERROR_DEG:
+        return not_measured(f"the body is turned {yaw:.0f} deg from the camera: with the knee bent {knee:.0f} deg "
+                            f"the picture adds up to {error:.0f} deg of false valgus or varus "
+                            f"(needs under {MAX_FPPA_TURN_ERROR_DEG:g}); face the camera squarely")
+    return r(value_near(col(table, f"knee_fppa_{side}"), i), 1)
 
 
 def _stabilisation(table: MetricTable, t_s: np.ndarray, ic: int) -> Any:
@@ -156,8 +210,7 @@ def _less(record: dict[str, Any], track: PoseTrack, table: MetricTable, ic: int,
     toe_first = _toe_first(track, ic)
     item("ankle_plantar_flexion_at_ic", "side", toe_first, None if toe_first is None else toe_first <= 0,
          "error unless the toes land before the heels (value: heel height above toe, px)")
-    fppa_ic = max((v for v in (num(at_ic, f"knee_fppa_{s}_deg") for s in BODY_SIDES) if v is not None), default=None)
-    item("knee_valgus_at_ic", "front", fppa_ic, None if fppa_ic is None else fppa_ic > 5, "error if FPPA > 5 deg")
+    items["knee_valgus_at_ic"] = _valgus_item(at_ic, view, 5.0, "error if FPPA > 5 deg")
     lean_ic = num(at_ic, "trunk_lateral_lean_deg")
     item("lateral_trunk_flexion_at_ic", "front", lean_ic, None if lean_ic is None else abs(lean_ic) > 5,
          "error if the trunk leans more than 5 deg to a side")
@@ -177,9 +230,7 @@ def _less(record: dict[str, Any], track: PoseTrack, table: MetricTable, ic: int,
     trunk_pk = num(at_peak, "trunk_flexion_deg")
     item("trunk_flexion_at_max_knee_flexion", "side", trunk_pk,
          None if trunk_pk is None or trunk_ic is None else trunk_pk <= trunk_ic, "error unless more than at IC")
-    fppa_pk = max((v for v in (num(at_peak, f"knee_fppa_{s}_deg") for s in BODY_SIDES) if v is not None), default=None)
-    item("knee_valgus_displacement", "front", fppa_pk, None if fppa_pk is None else fppa_pk > 10,
-         "error if FPPA at peak knee flexion > 10 deg")
+    items["knee_valgus_displacement"] = _valgus_item(at_peak, view, 10.0, "error if FPPA at peak knee flexion > 10 deg")
     for name in ("foot_position_toe_in", "foot_position_toe_out"):
         items[name] = not_measured("foot rotation is not visible in the landmarks of one camera")
     for name in ("joint_displacement", "overall_impression"):
@@ -187,6 +238,24 @@ def _less(record: dict[str, Any], track: PoseTrack, table: MetricTable, ic: int,
     scored = [v["score"] for v in items.values() if "score" in v]
     return {"items": items, "scored_items": len(scored), "errors": int(sum(scored)),
             "note": "partial LESS: only the items this view shows; not comparable with a full 17-item score"}
+
+
+def _valgus_item(posture: dict[str, Any], view: str, threshold: float, rule: str) -> dict[str, Any]:
+    """A LESS knee-valgus item from the larger FPPA of the two knees; "not measured" with the FPPA's own reason
+    when neither knee was measured, or when the reading lies within the error the body's turn may add."""
+    if view != "front":
+        return not_measured("needs a front view")
+    entries = [posture[f"knee_fppa_{s}_deg"] for s in BODY_SIDES]
+    values = [v for v in entries if isinstance(v, (int, float))]
+    if not values:
+        reasons = [e["reason"] for e in entries if isinstance(e, dict) and "reason" in e]
+        return not_measured(reasons[0] if reasons else "the landmarks it needs were not visible")
+    value = max(values)
+    bound = posture.get("fppa_turn_error_deg")
+    if isinstance(bound, (int, float)) and abs(value - threshold) <= bound:
+        return not_measured(f"FPPA {value:.1f} deg is within the {bound:.1f} deg that the body's turn from the camera "
+                            f"may add or take away: no verdict against {threshold:g} deg")
+    return {"score": int(value > threshold), "value": r(value, 1), "rule": rule}
 
 
 def _toe_first(track: PoseTrack, i: int) -> float | None:

@@ -2,7 +2,11 @@
 
 The timer starts when a foot leaves the floor (the other foot is the stance leg) and stops when that
 foot touches down again, when the stance foot hops (leaves the floor too), when the test's maximum is
-reached, or when the landmarks stay lost for longer than the gap tolerance. Lift-off and touch-down are
+reached, or when the landmarks stay lost for longer than the gap tolerance. A lifted foot is one that rises
+off its own floor level: ``foot_lift_{side}`` (this ankle above the other, from the world landmarks) minus
+the feet's resting offset while both are down (contact.RestingOffset), so a foot placed behind the other,
+which reads higher in the picture, is not a lifted foot. A hop is the stance foot rising off its own level
+in the picture (``foot_height``, relative contact); a lift during which the pelvis travels is a step. Lift-off and touch-down are
 dated to the frame they happen in (see contact.py); in batch (``find_stances`` with the unsmoothed track's
 metrics) they are re-dated on the unsmoothed height curve (contact.corner_time), which takes out the
 smoothing filter's lag and the slow read-out of a foot put down behind the body in a front view. A few
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -33,10 +37,11 @@ from formcheck.kinematics.metrics import MetricTable
 from formcheck.specs.spec import ExerciseSpec
 from formcheck.track import PoseTrack
 from formcheck.measures.common import col, nan_mean, nan_peak, not_measured, other_side, r, view_of, window
-from formcheck.measures.contact import ContactSettings, FootContact, corner_time
+from formcheck.measures.contact import ContactSettings, FootContact, RestingOffset, corner_time
 from formcheck.measures.norms import stance_reference
 
 END_REASONS = ("touch_down", "hop", "max_time", "lost_tracking", "not_standing", "end_of_video")
+WALKING = "walking"  # the pelvis travelled: steps, not a stance (not timed, not reported)
 # Positions in which a foot off the floor is not a single-leg stance.
 NOT_STANDING = frozenset(POSITION_CODE[p] for p in ("kneeling", "sitting", "supine", "prone", "side_lying"))
 
@@ -51,6 +56,11 @@ class StanceSettings:
     gap_tolerance_s: float = 1.0
     min_stance_s: float = 0.5
     refine_reach_s: float = 0.3  # lift-off / touch-down re-dated within this of the timer's (batch, unsmoothed)
+    rest_within: float = 0.02  # frames with both feet down within this of their resting offset update it
+    rest_start_within: float = 0.1  # first frame: both feet down when their lift reads within this (leg lengths)
+    hop_start_below: float = 0.15  # first frame: the image height below which a foot starts on the floor
+    landing_share: float = 0.1  # an unconfirmed touch-down: dated where the foot came within this share of its lift
+    max_travel: float = 0.25  # pelvis travel across the picture (leg lengths) that makes a "stance" walking
 
     @staticmethod
     def from_spec(spec: ExerciseSpec) -> "StanceSettings":
@@ -116,7 +126,14 @@ class StanceTimer:
 
     def __init__(self, settings: StanceSettings = StanceSettings()) -> None:
         self.settings = settings
-        self.feet = {s: FootContact(settings.contact) for s in BODY_SIDES}
+        # Lifts above the feet's own floor levels: no perspective for the settle rule to allow for (a foot hanging
+        # just clear of the floor is still up), so a foot is down only below down_below.
+        world = replace(settings.contact, relative=False, settle_below=settings.contact.down_below)
+        self.feet = {s: FootContact(world) for s in BODY_SIDES}
+        # The stance foot hopping: its image height rising off its own level (not the floor line's).
+        ground = replace(settings.contact, relative=True, start_down_below=settings.hop_start_below)
+        self.ground = {s: FootContact(ground) for s in BODY_SIDES}
+        self.rest = RestingOffset(settings.rest_start_within)
         self.stances: list[Stance] = []
         self._side: str | None = None
         self._start: float | None = None
@@ -126,24 +143,38 @@ class StanceTimer:
         self._last_valid: float | None = None
         self._last_duration: float | None = None
         self._count = 0
-        self._columns: tuple[tuple[str, ...], tuple[int, int]] | None = None
+        self._columns: tuple[tuple[str, ...], tuple[int, ...]] | None = None
+        self._travel = (math.inf, -math.inf)  # the pelvis's range across the picture during the stance
+        self._peak = 0.0  # the lifted foot's highest lift during the stance
+        self._lift_left = math.nan  # this frame's foot_lift_left as read
 
-    def _heights(self, values_row: np.ndarray, names: tuple[str, ...]) -> tuple[float, float]:
+    def _read(self, values_row: np.ndarray, names: tuple[str, ...]) -> tuple[dict[str, float], dict[str, float]]:
+        """This frame's foot lifts above their own floor levels, and the image heights above the floor line."""
         if self._columns is None or self._columns[0] is not names:
-            names = tuple(names)
-            self._columns = (names, (names.index("foot_height_left"), names.index("foot_height_right")))
-        jl, jr = self._columns[1]
-        return float(values_row[jl]), float(values_row[jr])
+            wanted = [f"{m}_{s}" for m in ("foot_lift", "foot_height") for s in BODY_SIDES] + ["pelvis_x"]
+            self._columns = (names, tuple(tuple(names).index(n) for n in wanted))
+        lift_l, lift_r, image_l, image_r, pelvis_x = (float(values_row[j]) for j in self._columns[1])
+        if self._side is not None and math.isfinite(pelvis_x):
+            low, high = self._travel
+            self._travel = (min(low, pelvis_x), max(high, pelvis_x))
+        if math.isfinite(lift_l) and math.isfinite(lift_r):
+            self.rest.start(lift_l)
+        offset, self._lift_left = self.rest.offset, lift_l
+        return {"left": lift_l - offset, "right": lift_r + offset}, {"left": image_l, "right": image_r}
 
     def update(self, t_s: float, values_row: np.ndarray, names: tuple[str, ...], *, standing: bool = True) -> StanceState:
         """Feed one frame of metrics (a row in the order of ``names``); ``standing`` False ends any stance."""
         events: list[Event] = []
-        heights = dict(zip(BODY_SIDES, self._heights(values_row, names)))
+        heights, image = self._read(values_row, names)
         if not standing:
             if self._side is not None:
                 self._end(t_s, "not_standing", events)
             return self._state(t_s, events)
         changes = {s: self.feet[s].update(t_s, heights[s]) for s in BODY_SIDES}
+        hops = {s: self.ground[s].update(t_s, image[s]) for s in BODY_SIDES}
+        if all(f.resting for f in self.feet.values()) and all(abs(h) < self.settings.rest_within
+                                                             for h in heights.values()):
+            self.rest.both_down(heights["left"] + self.rest.offset)
         if self._side is not None:
             lifted = other_side(self._side)
             if math.isfinite(heights[lifted]):
@@ -151,7 +182,8 @@ class StanceTimer:
             elif self._last_valid is not None and t_s - self._last_valid > self.settings.gap_tolerance_s:
                 self._end(self._last_valid, "lost_tracking", events)
         if self._side is not None:
-            self._check_end(t_s, changes, events)
+            self._peak = max(self._peak, heights[other_side(self._side)])
+            self._check_end(t_s, heights, changes, hops, events)
         if self._blocked and all(f.state == "down" for f in self.feet.values()):
             self._blocked = False
         if self._side is None and not self._blocked:
@@ -162,17 +194,36 @@ class StanceTimer:
                                 n=self._count, message=f"{self.settings.target_s:g} s reached"))
         return self._state(t_s, events)
 
-    def _check_end(self, t_s: float, changes: dict, events: list[Event]) -> None:
+    def _check_end(self, t_s: float, heights: dict, changes: dict, hops: dict, events: list[Event]) -> None:
         lifted = other_side(self._side)
-        touch, hop = changes[lifted], changes[self._side]
+        touch, hop = changes[lifted], hops[self._side]
         if touch is not None and touch.kind == "touch":
             self._end(max(touch.t_s, self._start), "touch_down", events)
+        elif self._travel[1] - self._travel[0] > self.settings.max_travel:
+            self._end(t_s, WALKING, events)
+        elif self._landed(t_s, heights[lifted], hop):
+            margin = max(self.settings.contact.contact_margin, self.settings.landing_share * self._peak)
+            foot = self.feet[lifted]
+            landed_at = max(foot.landing_time(margin), self._start)
+            foot.put_down(landed_at)
+            self.rest.restart(self._lift_left)  # the feet's new floor levels
+            self._end(landed_at, "touch_down", events)
         elif hop is not None and hop.kind == "lift":
             self._end(max(hop.t_s, self._start), "hop", events)
             self._blocked = True
         elif t_s - self._start >= self.settings.max_s:
             self._end(self._start + self.settings.max_s, "max_time", events)
             self._blocked = True
+
+    def _landed(self, t_s: float, height: float, hop: Any) -> bool:
+        """A touch-down the contact thresholds have not confirmed: the feet's resting offset drifts (MediaPipe's
+        world landmarks), so a foot back on the floor may rest a little above the old level. Either the floor
+        line moved as the foot landed nearer the camera (the stance foot reads higher in the picture: a "hop"
+        with the lifted foot most of the way down), or the foot came down to within ``landing_share`` of its
+        lift and stopped there."""
+        if hop is not None and hop.kind == "lift" and height < self._peak / 2:
+            return True
+        return height < self.settings.landing_share * self._peak and self.feet[other_side(self._side)].settled(t_s)
 
     def _check_start(self, t_s: float, changes: dict, events: list[Event]) -> None:
         for side in BODY_SIDES:
@@ -182,11 +233,17 @@ class StanceTimer:
                 self._count += 1
                 self._side, self._start, self._seen = side, change.t_s, change.seen
                 self._target_told, self._last_valid = False, t_s
+                self._travel, self._peak = (math.inf, -math.inf), 0.0
                 events.append(Event("stance_start", change.t_s, side=side, n=self._count,
                                     message=f"timing the {side} leg"))
                 return
 
     def _end(self, end_s: float, reason: str, events: list[Event]) -> None:
+        if reason == WALKING:
+            events.append(Event("stance_end", end_s, side=self._side, n=self._count, message="walking: not timed"))
+            self._count -= 1
+            self._side = self._start = None
+            return
         stance = Stance(self._count, self._side, self._start, max(end_s, self._start), reason, self._seen,
                         self.settings.target_s)
         self.stances.append(stance)
@@ -224,20 +281,44 @@ def find_stances(table: MetricTable, t_s: np.ndarray, positions: np.ndarray | No
         timer.update(float(t), table.values[k], names, standing=standing)
     found = timer.finish(float(t_s[-1])) if len(t_s) else []
     if raw is not None:
-        found = [_refined(s, t_s, col(raw, f"foot_height_{other_side(s.side)}"), settings) for s in found]
+        found = [_refined(s, t_s, (col(raw, f"foot_height_{other_side(s.side)}"),
+                                   col(raw, f"foot_lift_{other_side(s.side)}")), settings) for s in found]
     kept = [s for s in found if s.duration_s >= settings.min_stance_s]
     return [replace(s, n=i + 1) for i, s in enumerate(kept)]
 
 
-def _refined(stance: Stance, t_s: np.ndarray, lifted: np.ndarray, settings: StanceSettings) -> Stance:
-    """The stance with its lift-off and touch-down re-dated on the unsmoothed height of the lifted foot."""
+def stance_clock(periods: Iterable[tuple[float, float]], t_s: float) -> float:
+    """The big count-up timer at ``t_s`` for stances found in a whole clip (``(start_s, end_s)`` in time order):
+    the running stance's elapsed time, else the last stance's duration, else 0. The annotated video shows the
+    report's stances with it, as the live screen shows ``StanceState.timer_s``."""
+    shown = 0.0
+    for start, end in periods:
+        if t_s < start:
+            break
+        shown = min(t_s, end) - start
+    return shown
+
+
+def _refined(stance: Stance, t_s: np.ndarray, curves: tuple[np.ndarray, ...], settings: StanceSettings) -> Stance:
+    """The stance with its lift-off and touch-down re-dated on the unsmoothed height curves of the lifted foot, the
+    first that has frames around the event: the image height's lowest point (heel or toe: a foot hanging toes
+    down leaves and meets the floor with them; a constant perspective offset does not move a corner), then the
+    ankle's lift. The event only moves within ``refine_reach_s``, so which periods are stances stays the timer's."""
     reach = min(settings.refine_reach_s, stance.duration_s / 3)
     start, end = stance.start_s, stance.end_s
     if stance.lift_off_seen:
-        start = corner_time(t_s, lifted, start, "lift", reach_s=reach)
+        start = _first_corner(t_s, curves, start, "lift", reach)
     if stance.end_reason == "touch_down":
-        end = corner_time(t_s, lifted, end, "touch", reach_s=reach)
+        end = _first_corner(t_s, curves, end, "touch", reach)
     return replace(stance, start_s=start, end_s=end) if end > start else stance
+
+
+def _first_corner(t_s: np.ndarray, curves: tuple[np.ndarray, ...], at_s: float, kind: str, reach: float) -> float:
+    for curve in curves:
+        found = corner_time(t_s, curve, at_s, kind, reach_s=reach)
+        if found != at_s:
+            return found
+    return at_s
 
 
 # ----------------------------------------------------------------------------------------- the report
@@ -251,21 +332,37 @@ def measure_stance(spec: ExerciseSpec, track: PoseTrack, table: MetricTable, pos
     t_s = np.asarray(track.t_s, dtype=float)
     stances = find_stances(table, t_s, positions, settings, raw)
     records = [_stance_record(s, t_s, table, views) for s in stances]
+    feet = _feet_seen(table, positions)
     holds = tuple(_as_hold(s, rec, result) for s, rec in zip(stances, records))
     section = {
         "test": "single_leg_stance",
-        "method": ("timer starts at lift-off of one foot and stops at its touch-down, a hop of the stance foot, "
-                   "the maximum time or lost tracking; lift-off and touch-down dated at the corners of the "
-                   "lifted foot's unsmoothed height curve"),
+        "method": ("timer starts at lift-off of one foot (rising off its own floor level, from the world "
+                   "landmarks) and stops at its touch-down, a hop of the stance foot, the maximum time or lost "
+                   "tracking; lift-off and touch-down dated at the corners of the lifted foot's unsmoothed height "
+                   "curve"),
         "variant": {"eyes_closed": bool(options.eyes_closed), "surface": options.surface},
         "target_s": settings.target_s,
         "max_s": settings.max_s,
         "stances": records,
         "touch_downs": sum(1 for s in stances if s.end_reason == "touch_down"),
-        "sides": _sides_summary(stances),
+        "feet_seen": feet,
+        "sides": _sides_summary(stances, None if feet["measured"] else feet["reason"]),
         "reference": stance_reference(options.age, options.eyes_closed, options.surface),
     }
     return section, holds
+
+
+def _feet_seen(table: MetricTable, positions: np.ndarray, min_share: float = 0.5) -> dict[str, Any]:
+    """Whether both feet were measured in most frames standing: with a foot out of the picture the timer cannot
+    tell a lift, so "no stance" would be a guess (the report says so instead)."""
+    standing = np.array([int(p) not in NOT_STANDING for p in positions], dtype=bool) if len(positions) else None
+    both = np.isfinite(col(table, "foot_lift_left")) & np.isfinite(col(table, "foot_lift_right"))
+    frames = both[standing] if standing is not None and standing.any() else both
+    share = float(frames.mean()) if len(frames) else 0.0
+    if share >= min_share:
+        return {"measured": True, "share": r(share, 3)}
+    return {**not_measured(f"both feet were in the picture in only {share:.0%} of the frames: place the camera so "
+                           "your whole body, feet included, is in view"), "share": r(share, 3)}
 
 
 def _stance_record(stance: Stance, t_s: np.ndarray, table: MetricTable, views: np.ndarray) -> dict[str, Any]:
@@ -310,13 +407,13 @@ def _sway(table: MetricTable, mask: np.ndarray, duration_s: float, view: str) ->
     return sway
 
 
-def _sides_summary(stances: list[Stance]) -> dict[str, Any]:
+def _sides_summary(stances: list[Stance], unseen: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     best: dict[str, float] = {}
     for side in BODY_SIDES:
         mine = [s.duration_s for s in stances if s.side == side]
         if not mine:
-            out[side] = not_measured(f"no stance on the {side} leg")
+            out[side] = not_measured(unseen or f"no stance on the {side} leg")
             continue
         best[side] = max(mine)
         out[side] = {"stances": len(mine), "best_s": r(max(mine), 2), "mean_s": r(float(np.mean(mine)), 2),

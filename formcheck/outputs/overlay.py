@@ -1,7 +1,13 @@
 """Draw what the checker sees onto a frame: skeleton, angles, the faulty segment in red, a status panel.
 
 Used by `analyze` (annotated video) and `live` (the window). Everything scales with the frame height
-so that the panel stays readable from a few metres away.
+so that the panel stays readable from a few metres away, and every text wraps or shrinks to fit frames
+from 320 px wide, portrait or landscape. Every label is written from the metric catalog (`metric_text`).
+
+Colours are the Okabe-Ito colour-blind-safe set (vermilion for a fault, bluish green for good, orange and
+sky blue for progress), and a fault is never shown by colour alone: the faulty segment is drawn twice as
+thick with a warning triangle on it, a fault's label starts with "!", and a fault's cue box carries the
+triangle too.
 """
 
 from __future__ import annotations
@@ -14,12 +20,16 @@ import numpy as np
 from formcheck.kinematics.catalog import lookup, metric_anchor
 from formcheck.landmarks import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, SKELETON
 
-GREEN = (90, 200, 90)
-RED = (40, 40, 230)
-AMBER = (0, 170, 255)
+# BGR; Okabe & Ito's colour-blind-safe palette (a lighter bluish green, to read on a dark strip)
+GREEN = (110, 190, 0)  # good: the count, a met target, the skeleton
+RED = (0, 75, 215)  # vermilion: a fault (always with a shape or text as well)
+AMBER = (0, 159, 230)  # orange: progress toward a target, notes
+BLUE = (233, 180, 86)  # sky blue: the rest countdown
 GREY = (160, 160, 160)
 WHITE = (255, 255, 255)
 PANEL_BG = (30, 30, 30)
+FAULT_MARK = "! "  # a fault's label and cue start with this, besides their colour
+UNIT_TEXT = {"deg": "\u00b0", "leg lengths": " leg lengths", "hip widths": " hip widths", "px": " px", "sign": ""}
 
 @dataclass(frozen=True)
 class AngleLabel:
@@ -49,16 +59,81 @@ class Panel:
     latency_ms: float | None = None
     big_timer_s: float | None = None
     program_step: str | None = None  # live, in a program of several exercises: "exercise 2 of 3"
+    details: tuple[str, ...] = ()  # therapist view: each measured value with its threshold and confidence
+    view: str | None = None  # "patient" or "therapist" (None: not said)
+
+
+def format_value(unit: str, value: float) -> str:
+    """A value in its unit as people read it: 19°, 0.14 leg lengths."""
+    number = f"{value:.0f}" if unit == "deg" else f"{value:.2f}"
+    return number + UNIT_TEXT.get(unit, f" {unit}")
+
+
+def metric_name(metric: str) -> str:
+    """A metric column's name for people, from the catalog: "left hip flexion", "pelvic obliquity"."""
+    found = lookup(metric)
+    if found is None:
+        return metric.replace("_", " ")
+    info, side = found
+    return f"{side} {info.plain}" if side else info.plain
+
+
+def metric_text(metric: str, value: float) -> str:
+    """A metric value in plain words from the catalog: "left hip flexion 19°", "left thigh elevation 11° below level".
+
+    A metric with sign words says the direction in words instead of a sign; an unknown name is written as it is.
+    """
+    found = lookup(metric)
+    if found is None:
+        return f"{metric.replace('_', ' ')} {value:.2f}"
+    info, name = found[0], metric_name(metric)
+    if info.signs and round(value) != 0:
+        word = info.signs[0] if value > 0 else info.signs[1]
+        return f"{name} {format_value(info.unit, abs(value))} {word}"
+    return f"{name} {format_value(info.unit, value)}"
 
 
 def metric_label(metric: str, value: float, fault: bool = False) -> AngleLabel | None:
-    """An AngleLabel for a metric value (its catalog label and anchor), or None when not measured or not drawn."""
+    """An AngleLabel for a metric value (its catalog name and anchor), or None when not measured or not drawn."""
     anchor = metric_anchor(metric)
     if anchor is None or not np.isfinite(value):
         return None
-    info = lookup(metric)[0]
-    text = f"{info.label} {value:.0f}\u00b0" if info.unit == "deg" else f"{info.label} {value:.2f}"
-    return AngleLabel(anchor=anchor, text=text, fault=fault)
+    text = metric_text(metric, value)
+    return AngleLabel(anchor=anchor, text=FAULT_MARK + text if fault else text, fault=fault)
+
+
+def fit_scale(text: str, font: int, scale: float, thickness: int, max_width: int) -> float:
+    """`scale`, made smaller if the text would be wider than `max_width` pixels."""
+    width = cv2.getTextSize(text, font, scale, thickness)[0][0]
+    return scale if width <= max_width or width == 0 else scale * max_width / width
+
+
+def wrap_text(text: str, font: int, scale: float, thickness: int, max_width: int) -> list[str]:
+    """Words put on lines no wider than `max_width` (a single word wider than that stays on its own line)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if line and cv2.getTextSize(trial, font, scale, thickness)[0][0] > max_width:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    if line:
+        lines.append(line)
+    return lines
+
+
+def warning_triangle(image: np.ndarray, centre: tuple[int, int], size: int, colour=RED) -> None:
+    """A filled warning triangle with a white "!" at `centre`: a fault marked by shape, not by colour alone."""
+    x, y = centre
+    half = max(4, size // 2)
+    points = np.array([(x, y - half), (x - half, y + half), (x + half, y + half)], np.int32)
+    cv2.fillPoly(image, [points], colour, cv2.LINE_AA)
+    cv2.polylines(image, [points], True, WHITE, max(1, size // 12), cv2.LINE_AA)
+    bar = max(1, size // 8)
+    cv2.line(image, (x, y - half // 3), (x, y + half // 3), WHITE, bar, cv2.LINE_AA)
+    cv2.circle(image, (x, y + 2 * half // 3), bar, WHITE, -1, cv2.LINE_AA)
 
 
 class Annotator:
@@ -74,6 +149,7 @@ class Annotator:
         self.font = cv2.FONT_HERSHEY_SIMPLEX
         self.font_scale = 0.7 * self.scale * 1.15
         self.text_thickness = max(1, round(2 * self.scale))
+        self.pad = max(4, round(10 * self.scale))
 
     def annotate(
         self,
@@ -86,6 +162,7 @@ class Annotator:
         panel: Panel | None = None,
     ) -> np.ndarray:
         """Draw in place on ``image`` (BGR) and return it."""
+        keep_clear = np.empty((0, 2))
         if xy_px is not None and visibility is not None and np.isfinite(xy_px).any():
             self._skeleton(image, xy_px, visibility, red_segments)
             placed: list[tuple[int, int, int, int]] = []
@@ -94,6 +171,8 @@ class Annotator:
                 self._label(image, xy_px, visibility, label, placed, keep_clear)
         if panel is not None:
             self._panel(image, panel)
+            if panel.cue:
+                self._cue(image, panel.cue, panel.cue_is_fault, keep_clear)
         return image
 
     def _visible(self, xy: np.ndarray, vis: np.ndarray, i: int) -> bool:
@@ -118,9 +197,13 @@ class Annotator:
         for i in range(0, 11):
             if self._visible(xy, vis, i):
                 cv2.circle(image, self._pt(xy, i), max(1, self.radius // 2), GREY, -1, cv2.LINE_AA)
+        for a, b in red:  # the shape that marks a fault for eyes that do not tell vermilion from green
+            if self._visible(xy, vis, a) and self._visible(xy, vis, b):
+                mid = (xy[a] + xy[b]) / 2
+                warning_triangle(image, (int(mid[0]), int(mid[1])), max(14, round(40 * self.scale)))
 
     def _segment_points(self, xy, vis, segments) -> np.ndarray:
-        """Points along the red segments, which labels should not cover."""
+        """Points along the red segments, which labels and the cue should not cover."""
         points = [np.linspace(xy[a], xy[b], 12) for a, b in segments
                   if self._visible(xy, vis, a) and self._visible(xy, vis, b)]
         return np.concatenate(points) if points else np.empty((0, 2))
@@ -131,18 +214,20 @@ class Annotator:
         anchor = label.anchor
         if anchor == LEFT_SHOULDER and self._visible(xy, vis, RIGHT_SHOULDER) and self._visible(xy, vis, LEFT_SHOULDER):
             x, y = (xy[LEFT_SHOULDER] + xy[RIGHT_SHOULDER]) / 2
-        elif anchor == LEFT_HIP and "pelvis" in label.text and self._visible(xy, vis, RIGHT_HIP):
+        elif anchor == LEFT_HIP and "pelvi" in label.text and self._visible(xy, vis, RIGHT_HIP):
             x, y = (xy[LEFT_HIP] + xy[RIGHT_HIP]) / 2
         elif self._visible(xy, vis, anchor):
             x, y = xy[anchor]
         else:
             return
-        (w, h), base = cv2.getTextSize(label.text, self.font, self.font_scale, self.text_thickness)
+        scale = fit_scale(label.text, self.font, self.font_scale, self.text_thickness, image.shape[1] - 12)
+        (w, h), base = cv2.getTextSize(label.text, self.font, scale, self.text_thickness)
         gap = 2 * self.radius
         spots = [(x + gap, y - self.radius), (x - gap - w, y - self.radius),
                  (x + gap, y + h + gap), (x - gap - w, y + h + gap), (x + gap, y - h - gap)]
         free = []
         for sx, sy in spots:
+            sx = min(max(3, sx), image.shape[1] - w - 4)  # inside the frame: a label is never cut off
             candidate = (int(sx) - 3, int(sy) - h - 4, int(sx) + w + 3, int(sy) + base + 2)
             if not any(_overlaps(candidate, other) for other in placed):
                 free.append(candidate)
@@ -151,7 +236,8 @@ class Annotator:
         if box is None:
             return  # no free spot: better no label than an unreadable pile
         placed.append(box)
-        self._text_box(image, label.text, (box[0] + 3, box[1] + h + 4), RED if label.fault else (40, 40, 40), WHITE)
+        self._text_box(image, label.text, (box[0] + 3, box[1] + h + 4), RED if label.fault else (40, 40, 40), WHITE,
+                       scale)
 
     def _text_box(self, image, text, origin, bg, fg, font_scale=None) -> tuple[int, int]:
         font_scale = font_scale or self.font_scale
@@ -163,12 +249,9 @@ class Annotator:
         cv2.putText(image, text, (x, y), self.font, font_scale, fg, self.text_thickness, cv2.LINE_AA)
         return w, h + base + 6
 
-    def _panel(self, image, panel: Panel) -> None:
-        lines: list[tuple[str, tuple[int, int, int]]] = []
-        title = panel.exercise.replace("_", " ")
-        if panel.side:
-            title += f" ({panel.side})"
-        lines.append((title, WHITE))
+    def _panel_lines(self, panel: Panel) -> list[tuple[str, tuple[int, int, int]]]:
+        title = panel.exercise.replace("_", " ") + (f" ({panel.side})" if panel.side else "")
+        lines: list[tuple[str, tuple[int, int, int]]] = [(title, WHITE)]
         counts = []
         if panel.set_no is not None:
             counts.append(f"set {panel.set_no}")
@@ -177,32 +260,39 @@ class Annotator:
         if counts:
             lines.append(("  ".join(counts), WHITE))
         if panel.rest_left_s is not None and panel.rest_left_s > 0:
-            lines.append((f"rest {panel.rest_left_s:.0f} s", AMBER))
+            lines.append((f"rest {panel.rest_left_s:.0f} s", BLUE))
         if panel.note:
             lines.append((panel.note, GREY))
+        lines += [(detail, GREY) for detail in panel.details]
         if panel.fps is not None:
-            perf = f"{panel.fps:.0f} fps"
-            if panel.latency_ms is not None:
-                perf += f"  {panel.latency_ms:.0f} ms"
+            perf = f"{panel.fps:.0f} fps" + (f"  {panel.latency_ms:.0f} ms" if panel.latency_ms is not None else "")
             lines.append((perf, GREY))
-        pad = round(10 * self.scale)
+        return lines
+
+    def _panel(self, image, panel: Panel) -> None:
+        pad = self.pad
+        panel_w = min(image.shape[1] - 2 * pad, round(420 * self.scale))
+        text_w = panel_w - 2 * pad
+        lines = [(part, colour) for text, colour in self._panel_lines(panel)
+                 for part in wrap_text(text, self.font, self.font_scale, self.text_thickness, text_w)]
         line_h = round(34 * self.scale)
         bar_h = round(18 * self.scale) if panel.hold_target_s else 0
         hold_h = line_h + bar_h + pad if panel.hold_elapsed_s is not None else 0
-        panel_w = min(image.shape[1] - 2 * pad, round(420 * self.scale))
         panel_h = pad + len(lines) * line_h + hold_h + pad
         overlay = image[pad : pad + panel_h, pad : pad + panel_w]
         if overlay.size:
             overlay[:] = (overlay * 0.35 + np.array(PANEL_BG) * 0.65).astype(np.uint8)
         y = pad + line_h - round(8 * self.scale)
         for text, colour in lines:
-            cv2.putText(image, text, (2 * pad, y), self.font, self.font_scale, colour, self.text_thickness, cv2.LINE_AA)
+            scale = fit_scale(text, self.font, self.font_scale, self.text_thickness, text_w)
+            cv2.putText(image, text, (2 * pad, y), self.font, scale, colour, self.text_thickness, cv2.LINE_AA)
             y += line_h
         if panel.hold_elapsed_s is not None:
             target = panel.hold_target_s
             text = f"hold {panel.hold_elapsed_s:4.1f} s" + (f" / {target:.0f} s" if target else "")
             met = bool(target) and panel.hold_elapsed_s >= target
-            cv2.putText(image, text, (2 * pad, y), self.font, self.font_scale, GREEN if met else WHITE,
+            scale = fit_scale(text, self.font, self.font_scale, self.text_thickness, text_w)
+            cv2.putText(image, text, (2 * pad, y), self.font, scale, GREEN if met else WHITE,
                         self.text_thickness, cv2.LINE_AA)
             if target:
                 top = y + round(8 * self.scale)
@@ -217,14 +307,31 @@ class Annotator:
             (w, h), _ = cv2.getTextSize(text, self.font, big, self.text_thickness * 3)
             cv2.putText(image, text, (image.shape[1] - w - pad * 2, h + pad * 2), self.font, big, WHITE,
                         self.text_thickness * 3, cv2.LINE_AA)
-        if panel.cue:
-            bg = RED if panel.cue_is_fault else (60, 60, 60)
-            big = self.font_scale * 1.2
-            (w, h), base = cv2.getTextSize(panel.cue, self.font, big, self.text_thickness + 1)
-            x = max(pad, (image.shape[1] - w) // 2)
-            y_text = image.shape[0] - pad - base - round(6 * self.scale)
-            cv2.rectangle(image, (x - pad, y_text - h - pad), (x + w + pad, y_text + base + pad // 2), bg, -1)
-            cv2.putText(image, panel.cue, (x, y_text), self.font, big, WHITE, self.text_thickness + 1, cv2.LINE_AA)
+
+    def _cue(self, image: np.ndarray, cue: str, fault: bool, keep_clear: np.ndarray) -> None:
+        """The cue, wrapped to the frame's width, at the bottom, or at the top if the bottom would cover the fault."""
+        pad, thick = self.pad, self.text_thickness + 1
+        big = self.font_scale * 1.2
+        icon = round(34 * self.scale) if fault else 0
+        max_w = image.shape[1] - 4 * pad - (icon + pad if fault else 0)
+        lines = wrap_text(cue, self.font, big, thick, max_w)
+        big = min(fit_scale(line, self.font, big, thick, max_w) for line in lines)
+        sizes = [cv2.getTextSize(line, self.font, big, thick) for line in lines]
+        line_h = max(h + base for (_, h), base in sizes) + pad // 2
+        box_w = min(image.shape[1] - 2 * pad, max(w for (w, _), _ in sizes) + 2 * pad + (icon + pad if fault else 0))
+        box_h = len(lines) * line_h + pad
+        left = (image.shape[1] - box_w) // 2
+        bottom = (left, image.shape[0] - pad - box_h, left + box_w, image.shape[0] - pad)
+        top = (left, self.pad, left + box_w, self.pad + box_h)
+        box = top if _covers_any(bottom, keep_clear) and not _covers_any(top, keep_clear) else bottom
+        cv2.rectangle(image, box[:2], box[2:], RED if fault else (60, 60, 60), -1)
+        if fault:
+            warning_triangle(image, (box[0] + pad + icon // 2, (box[1] + box[3]) // 2), icon, (0, 0, 0))
+        x = box[0] + pad + (icon + pad if fault else 0)
+        y = box[1]
+        for line, ((_, h), _) in zip(lines, sizes):
+            y += line_h
+            cv2.putText(image, line, (x, y - pad // 2), self.font, big, WHITE, thick, cv2.LINE_AA)
 
 
 def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

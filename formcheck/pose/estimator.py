@@ -1,7 +1,7 @@
 """Pose estimation: MediaPipe PoseLandmarker over frames, and whole videos to a `PoseTrack`.
 
 The only module that imports mediapipe. One person per frame: when the model returns several,
-the most prominent one is kept (see `choose_person`). Frames without a person become NaN rows.
+the most prominent one (the longest trunk in the picture) is kept (see `choose_person`). Frames without a person become NaN rows.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ PROMINENCE_MIN_VISIBILITY: float = 0.5
 LYING_MIN_TILT_DEG: float = 60.0  # body axis at least this far from vertical: lying
 UPRIGHT_MAX_TILT_DEG: float = 45.0  # body axis within this of vertical (or of upside down): not lying
 UPSIDE_DOWN_MIN_TILT_DEG: float = 150.0  # trunk this far from upright: a wrong fit, the tracker is reset
-KEEP_PERSON_AREA_RATIO: float = 0.6  # stay with the same person unless another is 1/0.6 = 1.7x larger
+# Stay with the same person unless another is 1/0.78 = 1.3x larger (trunk length; 1.7x in box area).
+KEEP_PERSON_SIZE_RATIO: float = 0.78
 ROTATION_SWITCH_FRAMES: int = 3  # detections in a row that must agree before the frame turn changes
 SHOW_NATIVE_LOGS_ENV: str = "FORMCHECK_NATIVE_LOGS"
 _NATIVE_NOISE = re.compile(r"^(INFO:|WARNING:|[IW]\d{4} |\s*$)")
@@ -69,7 +70,8 @@ class PoseEstimator:
         num_poses: how many people to look for when choosing the most prominent one (see `choose_person`).
             In video mode with 2 or more, one person is tracked at the speed of ``num_poses=1`` while
             a check for more people runs once per `people_check_interval_ms`; while several are in view,
-            all are tracked (MediaPipe then runs its detector on every frame, about 1.6x slower).
+            every frame is searched for all of them in image mode (MediaPipe's video tracker keeps only one)
+            and `choose_person` keeps the same person.
         min_pose_detection_confidence, min_pose_presence_confidence, min_tracking_confidence: MediaPipe's
             thresholds in [0, 1].
         rotate_lying: when the last detections show a lying body (trunk near horizontal), turn the frame
@@ -151,9 +153,12 @@ class PoseEstimator:
         if rotation_deg:
             rgb = cv2.rotate(rgb, _ROTATE_CODES[rotation_deg])
         image = _mp_image(rgb)
-        poses = self._poses(self._tracker, image, t_ms)
-        if self._adaptive:
-            poses = self._follow_people(image, t_ms, poses)
+        if self._adaptive and self._tracking_all:
+            poses = self._every_person(image, t_ms)
+        else:
+            poses = self._poses(self._tracker, image, t_ms)
+            if self._adaptive:
+                poses = self._follow_people(image, t_ms, poses)
         detected = self._choose(poses, rotation_deg, (width, height))
         if self._rotation is not None and self._rotation.update(detected, (width, height)):
             self._reset_tracker()
@@ -162,26 +167,39 @@ class PoseEstimator:
         return detected
 
     def _follow_people(self, image, t_ms: int, poses: list) -> list:
-        """Switch between tracking one person and all of them as people enter or leave the view."""
-        if self._tracking_all:
-            if len(poses) > 1:
-                self._several_seen_ms = t_ms
-            elif t_ms - self._several_seen_ms >= 2 * self.people_check_interval_ms:
-                self._tracking_all = False
-                self._reset_tracker()
-                self._next_check_ms = t_ms + self.people_check_interval_ms
-            return poses
+        """Tracking one person: once per `people_check_interval_ms`, look for more; with several, see them all."""
         if self._next_check_ms is not None and t_ms < self._next_check_ms:
             return poses
         self._next_check_ms = t_ms + self.people_check_interval_ms
-        if self._probe is None:
-            self._probe = self._new_landmarker("image", self.num_poses)
-        if len(self._poses(self._probe, image, t_ms)) < 2:
+        people = self._poses(self._people_finder(), image, t_ms)
+        if len(people) < 2:
             return poses
         self._tracking_all = True
         self._several_seen_ms = t_ms
-        self._reset_tracker()
-        return self._poses(self._tracker, image, t_ms)
+        return people
+
+    def _every_person(self, image, t_ms: int) -> list:
+        """Several people in view: everyone, detected afresh in every frame, so that `choose_person` can keep one.
+
+        MediaPipe's video tracker returns a single person here even with ``num_poses`` 2 (on
+        slr_supine_side_clinic_edit.mp4 it jumps between the patient on the bed and a fit of the nurse behind
+        him), so the image-mode landmarker, which returns both, is used until one person is left for
+        2 x `people_check_interval_ms`; tracking then starts afresh.
+        """
+        people = self._poses(self._people_finder(), image, t_ms)
+        if len(people) > 1:
+            self._several_seen_ms = t_ms
+        elif t_ms - self._several_seen_ms >= 2 * self.people_check_interval_ms:
+            self._tracking_all = False
+            self._reset_tracker()
+            self._next_check_ms = t_ms + self.people_check_interval_ms
+        return people
+
+    def _people_finder(self):
+        """The image-mode landmarker that finds every person in a frame (made when first needed)."""
+        if self._probe is None:
+            self._probe = self._new_landmarker("image", self.num_poses)
+        return self._probe
 
     def _choose(self, poses: list, rotation_deg: int, size: tuple[int, int]) -> DetectedPose | None:
         if not poses:
@@ -214,7 +232,7 @@ class PoseEstimator:
             return
         with _quiet_native_logs():
             self._tracker.close()
-        self._tracker = self._new_landmarker("video", self.num_poses if self._tracking_all else 1)
+        self._tracker = self._new_landmarker("video", 1 if self._adaptive else self.num_poses)
         self.tracker_resets += 1
 
     def _new_landmarker(self, running_mode: str, num_poses: int):
@@ -320,19 +338,43 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def choose_person(candidates: list[np.ndarray], size: tuple[int, int], previous_box: np.ndarray | None = None) -> int:
-    """Index of the most prominent person: the largest `person_box` area.
+def trunk_length_px(landmarks: np.ndarray, size: tuple[int, int]) -> float:
+    """Pixels from the shoulder midpoint to the hip midpoint; NaN unless all four are visible (>= 0.5).
 
-    To keep one identity through a clip, the person overlapping the previous frame's choice (IoU >= 0.3)
-    is kept while their box is at least `KEEP_PERSON_AREA_RATIO` of the largest one. Ties go to the first.
+    How near the camera a person is, whatever their posture: a lying body's box is thin, and the box of
+    someone standing behind furniture grows with the legs MediaPipe guesses behind it (the nurse behind the
+    bed in slr_supine_side_clinic_edit.mp4 gets a box twice the patient's), but a trunk keeps its length.
+    """
+    joints = landmarks[[LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP]]
+    if not np.all(joints[:, 3] >= PROMINENCE_MIN_VISIBILITY):
+        return math.nan
+    px = joints[:, :2] * size
+    return float(np.hypot(*((px[0] + px[1]) / 2 - (px[2] + px[3]) / 2)))
+
+
+def _prominence(candidates: list[np.ndarray], boxes: list[np.ndarray], size: tuple[int, int]) -> list[float]:
+    """Each person's size: trunk length when every trunk is visible, else sqrt(box area) for all (one scale)."""
+    trunks = [trunk_length_px(landmarks, size) for landmarks in candidates]
+    if all(math.isfinite(t) for t in trunks):
+        return trunks
+    return [math.sqrt(_area(box)) for box in boxes]
+
+
+def choose_person(candidates: list[np.ndarray], size: tuple[int, int], previous_box: np.ndarray | None = None) -> int:
+    """Index of the most prominent person: the longest trunk in pixels (see `trunk_length_px`).
+
+    When some trunk is not visible, the largest `person_box` is taken instead (compared by the square root of
+    its area, a length too). To keep one identity through a clip, the person overlapping the previous frame's
+    choice (IoU >= 0.3) is kept while their size is at least `KEEP_PERSON_SIZE_RATIO` of the largest one.
+    Ties go to the first.
     """
     boxes = [person_box(landmarks, size) for landmarks in candidates]
-    areas = [_area(box) for box in boxes]
-    best = int(np.argmax(areas))
+    sizes = _prominence(candidates, boxes, size)
+    best = int(np.argmax(sizes))
     if previous_box is not None and len(boxes) > 1:
         overlaps = [_overlap(box, previous_box) for box in boxes]
         same = int(np.argmax(overlaps))
-        if overlaps[same] >= 0.3 and areas[same] >= KEEP_PERSON_AREA_RATIO * areas[best]:
+        if overlaps[same] >= 0.3 and sizes[same] >= KEEP_PERSON_SIZE_RATIO * sizes[best]:
             return same
     return best
 

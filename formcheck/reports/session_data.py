@@ -165,7 +165,7 @@ def _safety_sentence(report: dict, spec: ExerciseSpec, events: list[dict]) -> st
         return f"Whether the knee rose above the hip was not measured: {report['not_measured'][SAFETY_RULE_ID]}."
     if not events:
         return "The knee never rose above the hip."
-    sides = sorted({v["side"] for v in events if v["side"]})
+    sides = sorted({side for v in events for side in _event_sides(v)})
     side_text = f" ({' and '.join(sides)})" if sides else ""
     return (f"The knee rose above the hip {_plural(len(events), 'time')}{side_text}, first at "
             f"{events[0]['start_s']:.1f} s: {events[0]['message']}")
@@ -199,11 +199,32 @@ def hold_rows(report: dict, spec: ExerciseSpec) -> tuple[tuple[object, ...], ...
 
 
 def fault_rows(report: dict, spec: ExerciseSpec) -> tuple[tuple[object, ...], ...]:
-    """rule, side, from-to, worst value, what the patient was told."""
+    """rule, side, from-to, worst value, what the patient was told; one row per event (a movement that broke
+    the rule on both sides is one row, "left and right", with each side's worst value)."""
     return tuple(
-        (_rule_words(spec, v["rule"]), v["side"] or "both", f"{v['start_s']:.1f}-{_fmt(v['end_s'])}",
-         _value(v["metric"], v["peak"]) if v.get("metric") else _fmt(v["peak"]), v["message"])
+        (_rule_words(spec, v["rule"]), " and ".join(_event_sides(v)) or "both",
+         f"{v['start_s']:.1f}-{_fmt(v['end_s'])}", _peak_text(v), v["message"])
         for v in report["violations"])
+
+
+def _event_sides(violation: dict) -> list[str]:
+    """The body sides a violation event concerns: ["left", "right"] for side "both", [] when unsided."""
+    side = violation.get("side")
+    if side == "both":
+        return sorted(violation.get("sides") or ("left", "right"))
+    return [side] if side else []
+
+
+def _peak_text(violation: dict) -> str:
+    """The worst value with its unit; each side's for a two-sided event ("left 12.0 deg, right 9.5 deg")."""
+    sides = violation.get("sides") if violation.get("side") == "both" else None
+    if sides:
+        return ", ".join(f"{side} {_one_peak(part)}" for side, part in sorted(sides.items()))
+    return _one_peak(violation)
+
+
+def _one_peak(item: dict) -> str:
+    return _value(item["metric"], item["peak"]) if item.get("metric") else _fmt(item.get("peak"))
 
 
 # --- charts -------------------------------------------------------------------------------------------
@@ -323,7 +344,8 @@ def moments(report: dict, analysis: Analysis, plan: Plan) -> tuple[Moment, ...]:
         metric = v.get("metric") if v.get("metric") in index else None
         values = analysis.table.values[:, index[metric]] if metric else None
         row = _row_near(analysis, v["start_s"], v["end_s"], values, v["peak"])
-        segments = tuple(s for r in plan.rules if r.rule_id == v["rule"] and r.side in (None, v["side"])
+        sides = _event_sides(v)
+        segments = tuple(s for r in plan.rules if r.rule_id == v["rule"] and (r.side is None or r.side in sides)
                          for s in r.segments)
         caption = f"{_rule_words(plan.spec, v['rule']).capitalize()} at {analysis.track.t_s[row]:.1f} s"
         out.append(Moment(row, float(analysis.track.t_s[row]), caption, segments, metric, True))

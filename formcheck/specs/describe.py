@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from formcheck.kinematics.catalog import OTHER_PLACEHOLDER, SIDE_PLACEHOLDER, parse_metric
+from formcheck.kinematics.catalog import METRICS, OTHER_PLACEHOLDER, SIDE_PLACEHOLDER, parse_metric
 from formcheck.specs.spec import EVENT_MEASURES, MEASURE_SECTIONS, SAFETY_RULE_ID, Condition, ExerciseSpec, RuleSpec
 
 POSITION_WORDS = {
@@ -164,11 +164,28 @@ def not_checked_lines(spec: ExerciseSpec) -> list[str]:
     return lines
 
 
+def setup_words(spec: ExerciseSpec) -> str:
+    """The set-ups the exercise is judged from ([setup]): views, body turn, camera height, frontal measures."""
+    setup = spec.setup
+    parts = [f"a {' or '.join(spec.setup_views)} view, the body turned at most {setup.max_turn_deg:g} degrees "
+             f"from the {spec.view} view (or the camera that far off to one side)"]
+    if setup.camera_height_m is not None:
+        parts.append(f"the camera {setup.camera_height_m.min:g} to {setup.camera_height_m.max:g} m above the floor")
+    frontal = sorted({(ref.base, spec.frontal_limit(ref.base)) for rule in spec.rules for c in rule.all_checks()
+                      if (ref := parse_metric(c.metric)) is not None and spec.frontal_limit(ref.base) is not None})
+    if frontal:
+        limits = ", ".join(f"{METRICS[base].plain} within {limit:g}" for base, limit in frontal)
+        parts.append(f"angles seen from the front only while you face the camera ({limits} degrees); "
+                     "turned further they are not measured")
+    return "; ".join(parts) + "."
+
+
 def describe(spec: ExerciseSpec) -> str:
     """The text of `formcheck exercises show ID`."""
     out = [f"{spec.name} ({spec.id}) - {spec.category}", spec.summary, ""]
     out.append(f"Starting position: {POSITION_WORDS[spec.start_position]}")
     out.append(f"Camera: {spec.view} view. {spec.camera}")
+    out.append(f"Judged from: {setup_words(spec)}")
     meaning = f"; the side reported is {spec.side_meaning}" if spec.side_meaning else ""
     out.append(f"Sides: {SIDES_WORDS[spec.sides]}{meaning}")
     out.append(f"Dose: {dose_words(spec)}")

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from formcheck.errors import SpecError
 from formcheck.kinematics import safety
+from formcheck.kinematics.context import FRONTAL_PLANE_MAX_TURN_DEG
 from formcheck.kinematics.catalog import OTHER_PLACEHOLDER, SIDE_PLACEHOLDER, MetricRef, parse_metric, suggest_metric
 
 Category = Literal["stretch", "strength", "core", "balance", "functional", "safety"]
@@ -126,6 +127,9 @@ class RepSpec(_Model):
     max_rep_s: float = Field(30.0, gt=0, le=600)
     max_gap_s: float = Field(1.0, ge=0, le=10)
     settle_s: float = Field(0.0, ge=0, le=5)
+    # The pause at the top that the exercise asks for: a rep the recording cuts off after it paused this long
+    # at the top is counted (its work was done); None: a rep still out when the data ends is not counted.
+    top_pause_s: float | None = Field(None, gt=0, le=10)
     partial_cue: str | None = None
 
     @model_validator(mode="after")
@@ -282,6 +286,36 @@ class MeasureSpec(_Model):
         return self.kind in EVENT_MEASURES and self.unsmoothed_events is not False
 
 
+class HeightRange(_Model):
+    """A camera height range above the floor, in metres."""
+
+    min: float = Field(ge=0.05, le=3.0)
+    max: float = Field(ge=0.05, le=3.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "HeightRange":
+        if not self.min <= self.max:
+            raise ValueError(f"needs min <= max, got min {self.min:g} and max {self.max:g}")
+        return self
+
+
+class SetupSpec(_Model):
+    """The camera set-ups the exercise can be judged from (``[setup]``).
+
+    ``views``: the camera views it is judged from (default: the spec's ``view``). ``max_turn_deg``: how far the
+    body may be turned from that ideal view (the camera off to one side looks the same), beyond which its rules
+    are not measured. ``frontal_max_turn_deg``: per frontal-plane measure (knee_fppa, pelvic_drop,
+    trunk_lateral_lean, ...: kinematics/context.py FRONTAL_PLANE_MAX_TURN_DEG gives the defaults), how far
+    from facing the camera it is still true. ``camera_height_m``: the camera heights it was checked from
+    (shown to the patient; the picture alone does not tell a camera's height).
+    """
+
+    views: list[ViewName] | None = None
+    max_turn_deg: float = Field(40.0, ge=5, le=60)
+    frontal_max_turn_deg: dict[str, float] = {}
+    camera_height_m: HeightRange | None = None
+
+
 class NotMeasured(_Model):
     """Something the exercise cares about that one camera cannot measure, said plainly."""
 
@@ -314,6 +348,7 @@ class ExerciseSpec(_Model):
     hold: HoldSpec | None = None
     side_detect: SideDetect | None = None
     measure: MeasureSpec = MeasureSpec()
+    setup: SetupSpec = SetupSpec()
     rules: list[RuleSpec] = []
     safety: Safety = Safety()
     not_measured: list[NotMeasured] = []
@@ -336,6 +371,16 @@ class ExerciseSpec(_Model):
         if self.position.positions:
             return tuple(self.position.positions)
         return (POSITION_OF_START[self.start_position],)
+
+    @property
+    def setup_views(self) -> tuple[str, ...]:
+        """The camera views the exercise is judged from."""
+        return tuple(self.setup.views) if self.setup.views else (self.view,)
+
+    def frontal_limit(self, metric_base: str) -> float | None:
+        """How far from facing the camera (degrees) a metric family is still true; None: not a frontal measure."""
+        default = FRONTAL_PLANE_MAX_TURN_DEG.get(metric_base)
+        return None if default is None else self.setup.frontal_max_turn_deg.get(metric_base, default)
 
     def rule_ids(self) -> tuple[str, ...]:
         """Every rule in force, the safety rule first when it is on."""
@@ -576,6 +621,30 @@ def check_semantics(spec: ExerciseSpec) -> list[tuple[str, str]]:
 
     problems += _dose_problems(spec)
     problems += _measure_problems(spec)
+    problems += _setup_problems(spec)
+    return problems
+
+
+def _setup_problems(spec: ExerciseSpec) -> list[tuple[str, str]]:
+    """What [setup] needs beyond its shape: the spec's own view, frontal measures by name, rules it can judge."""
+    problems: list[tuple[str, str]] = []
+    views = spec.setup_views
+    if spec.view not in views:
+        problems.append(("setup.views", f"must include the spec's view '{spec.view}' (got {', '.join(views)})"))
+    known = tuple(FRONTAL_PLANE_MAX_TURN_DEG)
+    for name, limit in spec.setup.frontal_max_turn_deg.items():
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            problems.append((f"setup.frontal_max_turn_deg.{name}",
+                             f"not a frontal-plane measure ({hint}allowed: {', '.join(known)})"))
+        elif not 0 < limit <= 45:
+            problems.append((f"setup.frontal_max_turn_deg.{name}", f"{limit:g} is out of range (above 0 to 45 deg)"))
+    for i, rule in enumerate(spec.rules if spec.setup.views else ()):
+        rule_views = {v for c in rule.all_checks() for v in (c.views or ("front", "side"))}
+        if not rule_views & set(views):
+            problems.append((f"rules[{i}].views", f"measured only in a {' or '.join(sorted(rule_views))} view, "
+                                                  f"which [setup].views ({', '.join(views)}) leaves out"))
     return problems
 
 
