@@ -118,3 +118,11 @@ class Timeline:
 
 def rule_count(result, rule: str, side: str | None = "any") -> int:
     return sum(1 for v in result.violations if v.rule == rule and (side == "any" or v.side == side))
+
+
+def lifted(right: float = 0.0, left: float = 0.0) -> dict[str, float]:
+    """``foot_lift`` values for a right foot raised ``right`` (or a left foot raised ``left``) leg lengths off
+    the floor, the other foot down: ``foot_lift_{side}`` is this ankle above the other one, so the two sides read
+    opposite values (both 0 with both feet down, level with each other)."""
+    lift = right - left
+    return {"foot_lift_right": lift, "foot_lift_left": -lift}

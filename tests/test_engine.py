@@ -14,7 +14,7 @@ from formcheck.errors import InputError
 from formcheck.engine.plan import POSITIONS, VIEWS
 from formcheck.kinematics.metrics import MetricTable
 from formcheck.specs.spec import load_spec, parse_spec
-from metric_sequences import NAMES, Timeline, rule_count
+from metric_sequences import NAMES, Timeline, lifted, rule_count
 
 
 def spec_from(**changes):
@@ -275,7 +275,7 @@ class TestStepMatchesRun:
             1.0,
             thigh_elevation=-80.0,
             knee_flexion=5.0,
-            foot_height=0.0,
+            foot_lift=0.0,
             hip_flexion=5.0,
             pelvic_drop=0.0,
             trunk_lateral_lean=0.0,
@@ -283,9 +283,9 @@ class TestStepMatchesRun:
             knee_flexion_right=90.0,
         )
         for _ in range(4):
-            seq.ramp(2.0, thigh_elevation_left=(-80.0, 40.0), foot_height_right=(0.0, 0.2))
+            seq.ramp(2.0, thigh_elevation_left=(-80.0, 40.0), foot_lift_right=(0.0, 0.2), foot_lift_left=(0.0, -0.2))
             seq.hold(float(rng.uniform(1, 4)), knee_flexion_left=float(rng.uniform(0, 30)))
-            seq.ramp(2.0, thigh_elevation_left=(40.0, -80.0), foot_height_right=(0.2, 0.0))
+            seq.ramp(2.0, thigh_elevation_left=(40.0, -80.0), foot_lift_right=(0.2, 0.0), foot_lift_left=(-0.2, 0.0))
             seq.gap(float(rng.uniform(0, 1.5)))
         spec = load_spec(exercise)
         batch, _ = seq.run(spec)
@@ -305,7 +305,7 @@ class TestPainStopAndApi:
     def test_pain_stop_closes_everything_and_is_recorded(self):
         spec = load_spec("single_leg_stance")
         seq = Timeline(position="standing", view="front")
-        seq.hold(1.0, foot_height=0.0, pelvic_drop=0.0).hold(5.0, foot_height_right=0.1)
+        seq.hold(1.0, foot_lift=0.0, pelvic_drop=0.0).hold(5.0, **lifted(0.1))
         engine = Engine(spec, NAMES)
         names, values, conf, pos, views, t_s = seq.arrays()
         for i in range(len(t_s)):
@@ -390,8 +390,8 @@ def test_time_in_position_is_summed():
 class TestHoldsWithLostLandmarks:
     def stance(self, gap_s: float) -> Timeline:
         seq = Timeline(position="standing", view="front")
-        seq.hold(1.0, foot_height=0.0, pelvic_drop=0.0).hold(16.0, foot_height_right=0.1)
-        return seq.gap(gap_s).hold(16.0).hold(2.0, foot_height_right=0.0)
+        seq.hold(1.0, foot_lift=0.0, pelvic_drop=0.0).hold(16.0, **lifted(0.1))
+        return seq.gap(gap_s).hold(16.0).hold(2.0, **lifted(0.0))
 
     def test_a_gap_shorter_than_the_tolerance_does_not_split_the_hold(self):
         result, columns = self.stance(0.6).run(load_spec("single_leg_stance"))
@@ -407,8 +407,8 @@ class TestHoldsWithLostLandmarks:
 
 def test_cues_are_rate_limited_but_every_violation_is_recorded():
     seq = Timeline(position="standing", view="front")
-    seq.hold(1.0, foot_height=0.0, pelvic_drop=0.0, trunk_lateral_lean=0.0, knee_fppa=0.0)
-    seq.hold(2.0, foot_height_right=0.1)
+    seq.hold(1.0, foot_lift=0.0, pelvic_drop=0.0, trunk_lateral_lean=0.0, knee_fppa=0.0)
+    seq.hold(2.0, **lifted(0.1))
     seq.hold(1.0, pelvic_drop_right=8.0, trunk_lateral_lean=14.0)
     seq.hold(2.0, pelvic_drop_right=0.0, trunk_lateral_lean=0.0)
     seq.hold(1.0, pelvic_drop_right=8.0).hold(2.0, pelvic_drop_right=0.0)

@@ -113,11 +113,12 @@ class TestMeasureSection:
         measure = load_spec(exercise).measure
         assert (measure.kind, measure.dates_on_unsmoothed) == MEASURES_BEFORE.get(exercise, ("none", False))
 
-    def test_the_stance_contact_is_what_was_inferred_from_the_hold_criterion(self):
+    def test_the_stance_contact_is_declared_and_the_hold_gate_opens_no_later(self):
         spec = load_spec("single_leg_stance")
-        [lifted] = spec.hold.criteria  # foot_height_{other} > 0.04 with hysteresis 0.02
+        [lifted] = spec.hold.criteria  # foot_lift_{other} > 0.03: the engine's gate for the stance rules
         contact = spec.measure.contact
-        assert (contact.up_above, contact.down_below) == (lifted.value, lifted.value - lifted.hysteresis)
+        assert (contact.up_above, contact.down_below) == (0.04, 0.02)  # the clinical timer's lift-off, touch-down
+        assert lifted.metric == "foot_lift_{other}" and lifted.value <= contact.up_above
 
     def test_every_kind_has_words_and_a_report_section(self):
         kinds = set(MEASURE_KINDS) - {"none"}

@@ -31,6 +31,8 @@ PARTIAL: Final = 3
 REJECTED: Final = 4
 ABANDONED: Final = 5
 NOISE: Final = 6  # left rest and came back within min_phase_s without reaching the peak
+# How long before a start was allowed the crossing it is dated from may be (see `RepCounter.pending_s`).
+BACKDATE_MAX_S: Final = 1.0
 
 
 class RepCounter:
@@ -55,6 +57,7 @@ class RepCounter:
         "best_x",
         "last_valid_s",
         "top_s",
+        "pending_s",
     )
 
     def __init__(
@@ -82,6 +85,9 @@ class RepCounter:
         self.best_x = -math.inf
         self.last_valid_s = -math.inf
         self.top_s = math.inf  # when the current rep first reached the peak
+        # When the metric crossed `start` while a rep could not start yet (e.g. the working side not yet told by
+        # motion): a start allowed soon after is dated from that crossing, not from the moment it was allowed.
+        self.pending_s = math.nan
 
     @property
     def extreme(self) -> float:
@@ -101,9 +107,17 @@ class RepCounter:
         self.last_valid_s = t_s
         x = value * self.direction
         if state == REST:
+            if x <= self.start:
+                self.pending_s = math.nan
+            elif not can_start and self.pending_s != self.pending_s:
+                self.pending_s = t_s
             if x > self.start and can_start:
                 self.state = TOP if x >= self.peak else OUT
+                late = t_s - self.pending_s  # NaN: no earlier crossing
                 self.start_s = self.best_s = t_s
+                if late <= BACKDATE_MAX_S:
+                    self.start_s = self.pending_s
+                self.pending_s = math.nan
                 self.top_s = t_s if x >= self.peak else math.inf
                 self.best_x = x
                 return STARTED
