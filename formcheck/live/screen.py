@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from formcheck.outputs.annotate import FrameAnnotation
-from formcheck.outputs.overlay import AMBER, BLUE, GREEN, GREY, RED, WHITE, Annotator, Panel, warning_triangle
+from formcheck.outputs.overlay import AMBER, BLUE, GREEN, GREY, RED, WHITE, Annotator, Panel, warning_triangle, wrap_text
 
 FONT = cv2.FONT_HERSHEY_DUPLEX
 HUGE, BIG, MEDIUM, SMALL = 0.16, 0.09, 0.06, 0.04  # text heights as fractions of the frame height
@@ -60,20 +60,6 @@ def legibility(text_height_px: float, image_height_px: float, *, distance_m: flo
 def _scale_for(height_px: float, thickness: int) -> float:
     (_, h), _ = cv2.getTextSize("Hg", FONT, 1.0, thickness)
     return height_px / h
-
-
-def _wrap(text: str, max_width: int, scale: float, thickness: int) -> list[str]:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        trial = f"{line} {word}".strip()
-        if line and cv2.getTextSize(trial, FONT, scale, thickness)[0][0] > max_width:
-            lines.append(line)
-            line = word
-        else:
-            line = trial
-    if line:
-        lines.append(line)
-    return lines
 
 
 class Screen:
@@ -156,7 +142,7 @@ class Screen:
         """The text's lines at `height` (a fraction of the frame height, before `large`), its scale and thickness."""
         thickness = self.thickness + (1 if height >= MEDIUM else 0)
         scale = _scale_for(self._px(height), thickness)
-        return _wrap(text, max_width, scale, thickness), scale, thickness
+        return wrap_text(text, FONT, scale, thickness, max_width), scale, thickness
 
     def _strip(self, canvas: np.ndarray, panel: Panel, bottom: int) -> None:
         """The status strip, down to `bottom` (lines that would go below it are left out: the cue is there)."""
