@@ -34,12 +34,6 @@ KNOWN_VIDEO_GAPS = {
                                                 "landmarks (about half), under the 5 deg threshold but briefly",
     "single_leg_stance_right_faults_front": "the 10 deg pelvic drop is not seen by MediaPipe: its hip line moves "
                                             "under 2 deg (image and world landmarks alike)",
-    # Regressed on MediaPipe's landmarks by this stop's issue-12 changes (the exact tracks still pass 13/13):
-    "lateral_band_walk_front": "since the body-turn gating of frontal-plane rules, a fault of the video is missed "
-                               "(MediaPipe under-reads the body's turn); open in issue 12",
-    "straight_leg_raise_right_side": "since the straight leg raise counts on an 18 deg peak with the side found by "
-                                     "motion (for the real clinic clip), the sample video misses its truth; open in "
-                                     "issue 12",
 }
 
 
