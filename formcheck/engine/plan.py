@@ -247,7 +247,7 @@ def _safety_instances(spec: ExerciseSpec, resolver: _Resolver) -> list[RuleInsta
     return out
 
 
-def _frontal_limit(rule: RuleSpec, spec: ExerciseSpec) -> float | None:
+def rule_frontal_limit(rule: RuleSpec, spec: ExerciseSpec) -> float | None:
     """The tightest body-turn limit of the frontal-plane measures a rule reads (None: it reads none)."""
     limits = [spec.frontal_limit(ref.base) for ref in (parse_metric(c.metric) for c in rule.all_checks())
               if ref is not None]
@@ -296,7 +296,7 @@ def _rule_instances(rule: RuleSpec, channels: list[ChannelPlan], resolver: _Reso
                 positions_ok=_positions_mask(rule.positions) if rule.positions else None,
                 segments=tuple(dict.fromkeys(seg for n in names for seg in metric_segments(n))),
                 view_names=tuple(sorted({v for c in checks for v in (c.views or ("front", "side"))})),
-                frontal_max_turn_deg=_frontal_limit(rule, spec),
+                frontal_max_turn_deg=rule_frontal_limit(rule, spec),
                 view_max_turn_deg=spec.setup.max_turn_deg,
             )
         )
@@ -530,7 +530,7 @@ def turn_problem(spec: ExerciseSpec, turn_deg: float) -> TurnProblem | None:
     if away > spec.setup.max_turn_deg:
         return TurnProblem("view", away, spec.setup.max_turn_deg)
     in_view = [r for r in spec.rules if any(c.views is None or spec.view in c.views for c in r.all_checks())]
-    limits = [x for x in (_frontal_limit(rule, spec) for rule in in_view) if x is not None]
+    limits = [x for x in (rule_frontal_limit(rule, spec) for rule in in_view) if x is not None]
     if limits and turn_deg > min(limits):
         return TurnProblem("frontal", turn_deg, min(limits))
     return None

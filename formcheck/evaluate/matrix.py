@@ -7,8 +7,11 @@ run MediaPipe on it), build its truth, analyse, and score the report against the
     print(format_matrix(matrix))        # `evaluate.matrix_table`
 
 A cell passes on the acceptance scores of `formcheck evaluate` (reps exact, holds within the hold tolerance,
-violation precision and recall 1.0). Its notes say what else was seen: the view formcheck detected when it is
-not the clip's, and how often a key landmark was outside the picture.
+violation precision and recall 1.0), judged on what its spec declares it can be judged from
+(`evaluate.supported`): a rule past its body-turn limit must be reported "not measured" for the turn (its true
+windows are then not asked for), and a cell whose camera height is outside the spec's declared range is
+"outside": scored and shown, but not counted against the spec. Its notes say what else was seen: the view
+formcheck detected when it is not the clip's, and how often a key landmark was outside the picture.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from formcheck.evaluate.scores import (
     read_report,
     score_clip,
 )
+from formcheck.evaluate.supported import cell_support
 from formcheck.landmarks import LANDMARK_NAMES
 from formcheck.synth.clip import Clip
 from formcheck.synth.scripts import CLIPS
@@ -68,10 +72,18 @@ class Cell:
     out_of_frame: float = 0.0  # fraction of frames with a shoulder, hip, knee or ankle outside the picture
     error: str | None = None
     rendered: bool = False
+    turn_deg: float | None = None  # the body's true turn from facing the camera
+    unmeasured: tuple[str, ...] = ()  # rules rightly reported not measured (turned past their limit)
+    outside: tuple[str, ...] = ()  # why the set-up is outside the spec's declared ones (empty: inside)
 
     @property
     def passed(self) -> bool:
         return self.applicable and self.error is None and self.score is not None and self.score.passed
+
+    @property
+    def supported(self) -> bool:
+        """Inside the set-ups the exercise's spec declares (the cells that count)."""
+        return self.applicable and not self.outside
 
     def notes(self) -> list[str]:
         """What else was seen: a wrong view label, landmarks outside the picture."""
@@ -80,6 +92,10 @@ class Cell:
             out.append(f"seen as {self.view} view")
         if self.out_of_frame > 0:
             out.append(f"body partly out of the picture in {self.out_of_frame:.0%} of frames")
+        if self.unmeasured:
+            out.append(f"rightly not measured with the body turned {self.turn_deg:.0f} degrees: "
+                       + ", ".join(self.unmeasured))
+        out.extend(f"outside the spec's set-ups: {why}" for why in self.outside)
         return out
 
     def failures(self) -> list[str]:
@@ -95,6 +111,8 @@ class Cell:
             "clip": self.clip, "exercise": self.exercise, "setup": self.setup, "applicable": self.applicable,
             "rendered": self.rendered, "passed": self.passed, "failures": self.failures(), "notes": self.notes(),
             "view": self.view, "expected_view": self.expected_view, "out_of_frame": round(self.out_of_frame, 4),
+            "supported": self.supported, "outside": list(self.outside), "not_measured_rightly": list(self.unmeasured),
+            "turn_deg": None if self.turn_deg is None else round(self.turn_deg, 1),
             "score": self.score.to_dict() if self.score is not None else None,
         }
 
@@ -119,7 +137,13 @@ class Matrix:
 
     @property
     def failing(self) -> tuple[Cell, ...]:
-        return tuple(c for c in self.cells if c.applicable and not c.passed)
+        """The cells inside their spec's declared set-ups that fail (the ones that count)."""
+        return tuple(c for c in self.cells if c.supported and not c.passed)
+
+    @property
+    def failing_outside(self) -> tuple[Cell, ...]:
+        """Failing cells outside their spec's declared set-ups (shown, not counted)."""
+        return tuple(c for c in self.cells if c.applicable and c.outside and not c.passed)
 
     @property
     def passed(self) -> bool:
@@ -155,11 +179,15 @@ def report_for_track(track: PoseTrack, exercise: str, source: str) -> dict:
 
 def _scored_cell(sim: Simulation, report: dict, truth: dict, frame_share: float, tol: Tolerances,
                  rendered: bool) -> Cell:
+    from formcheck.specs.spec import resolve_spec
+
     clip = sim.clip
-    score = score_clip(report, truth, violation_tolerance_s=tol.violation_s, hold_tolerance_s=tol.hold_s,
-                       clip=clip.stem)
+    support = cell_support(resolve_spec(clip.exercise, None), sim)
+    score = score_clip(report, support.truth_without(truth, report), violation_tolerance_s=tol.violation_s,
+                       hold_tolerance_s=tol.hold_s, clip=clip.stem)
     return Cell(clip.name, clip.exercise, clip.setup or "baseline", score=score, view=report.get("view"),
-                expected_view=clip.view, out_of_frame=frame_share, rendered=rendered)
+                expected_view=clip.view, out_of_frame=frame_share, rendered=rendered, turn_deg=support.turn_deg,
+                unmeasured=support.rightly_unmeasured(report), outside=support.outside)
 
 
 def exact_cell(sim: Simulation, tol: Tolerances = Tolerances()) -> Cell:

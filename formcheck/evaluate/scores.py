@@ -95,10 +95,12 @@ class ClipScore:
     unscored_rules: tuple[str, ...]
     hold_tolerance_s: float
     violation_tolerance_s: float
+    reps_not_measured: str | None = None  # the report's reason when it says reps are not counted
 
     @property
     def rep_error(self) -> int:
-        return self.reps_detected - self.reps_truth
+        """Counted minus true reps (0 when the report says, with its reason, that reps are not counted)."""
+        return 0 if self.reps_not_measured else self.reps_detected - self.reps_truth
 
     @property
     def holds_missed(self) -> int:
@@ -155,7 +157,8 @@ class ClipScore:
             "exercise": self.exercise,
             "passed": self.passed,
             "reps": {"truth": self.reps_truth, "detected": self.reps_detected, "error": self.rep_error,
-                     "partial_truth": self.partial_truth, "partial_detected": self.partial_detected},
+                     "partial_truth": self.partial_truth, "partial_detected": self.partial_detected,
+                     "not_measured": self.reps_not_measured},
             "holds": {
                 "pairs": [
                     {"truth": _interval_dict(h.truth), "detected": _interval_dict(h.detected) if h.detected else None,
@@ -285,6 +288,7 @@ def score_clip(
     truth_matches, detection_matches = match_violations(truth_windows, detected, violation_tolerance_s)
     summary = report.get("summary") if isinstance(report.get("summary"), dict) else {}
     partial = summary.get("partial_reps")
+    said = report.get("not_measured") if isinstance(report.get("not_measured"), dict) else {}
     return ClipScore(
         clip=name,
         exercise=str(truth["exercise"]),
@@ -299,6 +303,7 @@ def score_clip(
         unscored_rules=tuple(unscored),
         hold_tolerance_s=hold_tolerance_s,
         violation_tolerance_s=violation_tolerance_s,
+        reps_not_measured=str(said["rep_count"]) if said.get("rep_count") and not report["reps"] else None,
     )
 
 
@@ -424,8 +429,8 @@ def format_table(scores: Iterable[ClipScore]) -> str:
     for s in scores:
         rows.append((
             s.clip,
-            f"{s.reps_detected}/{s.reps_truth}",
-            f"{s.rep_error:+d}",
+            f"nm/{s.reps_truth}" if s.reps_not_measured else f"{s.reps_detected}/{s.reps_truth}",
+            "nm" if s.reps_not_measured else f"{s.rep_error:+d}",
             f"{len(s.holds) - s.holds_missed}/{len(s.holds)}" + (f" +{len(s.extra_holds)}" if s.extra_holds else ""),
             _seconds(s.max_hold_error_s),
             f"{len(s.detections)}/{len(s.truth_violations)}",
@@ -460,9 +465,10 @@ def format_table(scores: Iterable[ClipScore]) -> str:
         out.append(line(tuple("-" * w for w in widths)))
         out += [line(r) for r in group_rows]
     problems = [f"{s.clip}: {'; '.join(s.failures())}" for s in scores if not s.passed]
-    if problems:
+    unmeasured = [f"{s.clip}: reps not measured ({s.reps_not_measured})" for s in scores if s.reps_not_measured]
+    if problems or unmeasured:
         out.append("")
-        out += problems
+        out += problems + unmeasured
     return "\n".join(out)
 
 
