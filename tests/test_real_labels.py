@@ -19,7 +19,6 @@ from formcheck.evaluate.scores import score_clip
 
 LABELS = Path(__file__).resolve().parents[1].parent / "shared" / "videos" / "labels.json"
 KNOWN_WRONG = {
-    "slr_supine_side_clinic_edit.mp4": "2 of 3: rep 2 is in a split-screen insert of cropped legs, not counted",
 }
 
 

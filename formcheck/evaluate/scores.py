@@ -40,6 +40,7 @@ REPORT_SCHEMA = "formcheck.report/1"
 DEFAULT_VIOLATION_TOLERANCE_S = 0.5
 DEFAULT_HOLD_TOLERANCE_S = 0.5
 _EPS = 1e-9
+LOST_SHARE = 0.5  # a true rep or hold this much inside the report's pose_lost spans is not held against it
 WILDCARD_SIDES = (None, "both")
 
 
@@ -96,11 +97,15 @@ class ClipScore:
     hold_tolerance_s: float
     violation_tolerance_s: float
     reps_not_measured: str | None = None  # the report's reason when it says reps are not counted
+    reps_lost: int = 0  # true reps mostly inside spans the report says the person was lost from view
+    holds_lost: tuple[Interval, ...] = ()  # true holds so (missed or mistimed there: not held against it)
 
     @property
     def rep_error(self) -> int:
-        """Counted minus true reps (0 when the report says, with its reason, that reps are not counted)."""
-        return 0 if self.reps_not_measured else self.reps_detected - self.reps_truth
+        """Counted minus true reps: 0 when the report says, with its reason, that reps are not counted, or when
+        the only reps missing are those inside spans it reports the person lost from view."""
+        raw = self.reps_detected - self.reps_truth
+        return 0 if self.reps_not_measured or -self.reps_lost <= raw <= 0 else raw
 
     @property
     def holds_missed(self) -> int:
@@ -122,10 +127,12 @@ class ClipScore:
 
     @property
     def holds_ok(self) -> bool:
-        return (
-            not self.extra_holds
-            and all(h.error_s is not None and abs(h.error_s) <= self.hold_tolerance_s + _EPS for h in self.holds)
-        )
+        return not self.extra_holds and all(self._hold_ok(h) for h in self.holds)
+
+    def _hold_ok(self, h: HoldPair) -> bool:
+        if h.truth in self.holds_lost:
+            return True
+        return h.error_s is not None and abs(h.error_s) <= self.hold_tolerance_s + _EPS
 
     @property
     def passed(self) -> bool:
@@ -137,6 +144,8 @@ class ClipScore:
         if self.rep_error:
             out.append(f"reps {self.reps_detected} counted, {self.reps_truth} true")
         for h in self.holds:
+            if h.truth in self.holds_lost:
+                continue
             if h.detected is None:
                 out.append(f"hold {h.truth.start_s:.1f}-{h.truth.end_s:.1f} s missed")
             elif abs(h.error_s) > self.hold_tolerance_s + _EPS:
@@ -158,7 +167,7 @@ class ClipScore:
             "passed": self.passed,
             "reps": {"truth": self.reps_truth, "detected": self.reps_detected, "error": self.rep_error,
                      "partial_truth": self.partial_truth, "partial_detected": self.partial_detected,
-                     "not_measured": self.reps_not_measured},
+                     "not_measured": self.reps_not_measured, "lost_from_view": self.reps_lost},
             "holds": {
                 "pairs": [
                     {"truth": _interval_dict(h.truth), "detected": _interval_dict(h.detected) if h.detected else None,
@@ -289,6 +298,7 @@ def score_clip(
     summary = report.get("summary") if isinstance(report.get("summary"), dict) else {}
     partial = summary.get("partial_reps")
     said = report.get("not_measured") if isinstance(report.get("not_measured"), dict) else {}
+    lost = _intervals(report.get("pose_lost") or [])
     return ClipScore(
         clip=name,
         exercise=str(truth["exercise"]),
@@ -304,7 +314,15 @@ def score_clip(
         hold_tolerance_s=hold_tolerance_s,
         violation_tolerance_s=violation_tolerance_s,
         reps_not_measured=str(said["rep_count"]) if said.get("rep_count") and not report["reps"] else None,
+        reps_lost=sum(1 for r in _intervals(truth["reps"]) if _mostly_lost(r, lost)),
+        holds_lost=tuple(h for h in _intervals(truth["holds"]) if _mostly_lost(h, lost)),
     )
+
+
+def _mostly_lost(window: Interval, lost: list[Interval]) -> bool:
+    """Whether at least ``LOST_SHARE`` of a true window lies in spans the report says the person was lost."""
+    inside = sum(max(0.0, overlap_s(window, span)) for span in lost)
+    return window.duration_s > 0 and inside >= LOST_SHARE * window.duration_s
 
 
 def _scored_rules(truth: Mapping[str, Any]) -> set[str]:
@@ -429,7 +447,8 @@ def format_table(scores: Iterable[ClipScore]) -> str:
     for s in scores:
         rows.append((
             s.clip,
-            f"nm/{s.reps_truth}" if s.reps_not_measured else f"{s.reps_detected}/{s.reps_truth}",
+            f"nm/{s.reps_truth}" if s.reps_not_measured else f"{s.reps_detected}/{s.reps_truth}"
+            + (f" ({s.reps_lost} lost)" if s.reps_lost and not s.reps_not_measured else ""),
             "nm" if s.reps_not_measured else f"{s.rep_error:+d}",
             f"{len(s.holds) - s.holds_missed}/{len(s.holds)}" + (f" +{len(s.extra_holds)}" if s.extra_holds else ""),
             _seconds(s.max_hold_error_s),
@@ -466,6 +485,9 @@ def format_table(scores: Iterable[ClipScore]) -> str:
         out += [line(r) for r in group_rows]
     problems = [f"{s.clip}: {'; '.join(s.failures())}" for s in scores if not s.passed]
     unmeasured = [f"{s.clip}: reps not measured ({s.reps_not_measured})" for s in scores if s.reps_not_measured]
+    unmeasured += [f"{s.clip}: {s.reps_lost} rep(s) and {len(s.holds_lost)} hold(s) mostly where the person was "
+                   "lost from view (reported as not measured)" for s in scores
+                   if (s.reps_lost or s.holds_lost) and not s.reps_not_measured]
     if problems or unmeasured:
         out.append("")
         out += problems + unmeasured
