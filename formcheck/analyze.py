@@ -27,6 +27,7 @@ import numpy as np
 from formcheck import __version__
 from formcheck.outputs.annotate import FrameAnnotator
 from formcheck.measures.stance import stance_clock
+from formcheck.kinematics.coverage import pose_lost_spans
 from formcheck.kinematics.context import POSITIONS, VIEWS, detect_position, detect_view
 from formcheck.engine.engine import Engine, run as run_engine
 from formcheck.engine.summary import Summary
@@ -39,6 +40,7 @@ from formcheck.kinematics.metrics import MetricTable, compute_metrics
 from formcheck.outputs.overlay import Annotator
 from formcheck.kinematics.quality import clean_track
 from formcheck.outputs.report import build_report, write_metrics_csv, write_report
+from formcheck.program.followed import Following, analysis_plan, plan_line
 from formcheck.kinematics.smoothing import smooth_track
 from formcheck.specs.spec import ExerciseSpec, resolve_spec
 from formcheck.track import PoseTrack
@@ -87,6 +89,7 @@ class AnalyzeRequest:
     history: HistoryTarget | None = None  # record the run there once its outputs are written (None: do not)
     skeleton_only: bool = False  # annotated video and report.html thumbnails: the skeleton on a plain background
     view: str = "therapist"  # annotated.mp4: "therapist" (angles, thresholds, confidence) or "patient"
+    plan: Following | None = None  # the plan followed (--plan): its one side is analysed; report.json's "plan"
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,8 @@ def make_report(analysis: Analysis, *, source: str, fps: float | None = None, ex
         "side": result.side,
         "spec": {"id": analysis.spec.id, "name": analysis.spec.name, "path": analysis.spec.path or None,
                  "view": analysis.spec.view, "mode": analysis.spec.mode},
-        "not_measured": dict(result.not_measured),
+        "not_measured": {**measures.not_measured, **result.not_measured},
+        "pose_lost": pose_lost_spans(raw.t_s, raw.has_pose),
         "track": {"quality": raw.meta.get("quality") or analysis.track.meta.get("quality"),
                   "pose": raw.meta.get("pose"), "source_warnings": raw.meta.get("source_warnings", [])},
         "formcheck_version": __version__,
@@ -198,6 +202,12 @@ def summary_text(report: dict, out_dir: Path | None = None) -> str:
     if report["not_measured"]:
         parts.append("Not measured: " + "; ".join(f"{k.replace('_', ' ')} ({v})"
                                                   for k, v in report["not_measured"].items()) + ".")
+    if report.get("pose_lost"):
+        spans = ", ".join(f"{p['start_s']:.1f}-{p['end_s']:.1f} s" for p in report["pose_lost"])
+        parts.append(f"Not measured while the person was lost from view ({spans}): reps or holds there are not "
+                     "counted.")
+    if (line := plan_line(report)) is not None:
+        parts.append(line)
     if out_dir is not None:
         parts.append(f"Outputs in {out_dir}.")
     return " ".join(parts)
@@ -240,10 +250,12 @@ def run_analyze(request: AnalyzeRequest) -> AnalyzeOutcome:
     if not raw.has_pose.any():
         raise InputError(f"{source_path}: no person found in any of {len(raw)} frames")
 
-    analysis = analyse_track(raw, spec, side=request.side, options=request.measure_options)
+    side = request.plan.side if request.plan is not None and request.side == "auto" else request.side
+    analysis = analyse_track(raw, spec, side=side, options=request.measure_options)
     outputs = [METRICS_NAME] + ([VIDEO_NAME] if request.write_video else [])
+    plan = {"plan": analysis_plan(request.plan, analysis)} if request.plan is not None else {}
     report = make_report(analysis, source=str(source_path), fps=fps,
-                         extra={"outputs": outputs + [REPORT_NAME]})
+                         extra={"outputs": outputs + [REPORT_NAME], **plan})
     staging = Path(tempfile.mkdtemp(prefix=".formcheck-", dir=out_dir))
     try:
         write_metrics_csv(staging / METRICS_NAME, frame=analysis.track.frame, t_s=analysis.track.t_s,

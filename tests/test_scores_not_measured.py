@@ -63,3 +63,19 @@ def test_pose_lost_spans_are_found_merged_and_short_drops_ignored():
     spans = pose_lost_spans(t, found)
     assert len(spans) == 1
     assert spans[0]["start_s"] < 5.6 and spans[0]["end_s"] > 9.4 and spans[0]["found"] < 0.3
+
+
+def test_with_reps_not_measured_the_rules_it_says_it_could_not_judge_are_not_asked_for():
+    truth = {**TRUTH, "violations": [{"rule": "knee_valgus", "side": "right", "start_s": 1.0, "end_s": 1.4}],
+             "rules_checked": [{"rule": "knee_valgus"}]}
+    said = {"rep_count": "the feet were below the bottom of the picture", "knee_valgus": "judged only during a rep"}
+    assert score_clip(_report(not_measured=said), truth).passed
+    # a rule not said to be unjudged is still asked for
+    assert not score_clip(_report(not_measured={"rep_count": said["rep_count"]}), truth).passed
+
+
+def test_holds_reported_not_measured_with_a_reason_are_not_held_against_the_report():
+    truth = {**TRUTH, "rep_count": 0, "reps": [], "holds": [{"start_s": 2.0, "end_s": 8.0}]}
+    assert not score_clip(_report(), truth).passed
+    said = {"holds": "both feet were in the picture in only 0% of the frames"}
+    assert score_clip(_report(not_measured=said), truth).passed

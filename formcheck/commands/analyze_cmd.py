@@ -63,20 +63,21 @@ def command(input_path: Path, exercise: str | None, spec_path: Path | None, side
 
     Writes DIR/annotated.mp4 (unless --no-video), DIR/metrics.csv (one row per frame) and
     DIR/report.json (schema formcheck.report/1), then prints a one-paragraph summary and records the
-    session in the history (unless --no-history). With --plan, the plan's dose and limits for the exercise apply.
+    session in the history (unless --no-history). With --plan, the plan's dose and limits for the exercise apply;
+    a plan of one side analyses that side, and report.json's "plan" says whether that leg did the work.
     """
     if exercise is not None and spec_path is not None:
         raise click.UsageError("give --exercise or --spec, not both")
     options = MeasureOptions(eyes_closed=eyes_closed, surface=surface, age=age, height_cm=height_cm,
                              leg_length_cm=leg_length_cm, involved_side=involved)
     day = parse_day(day_text) if day_text else (recording_time(input_path).date() if input_path.is_file() else None)
-    spec, history = run_settings(plan_path, exercise, spec_path, day or date.today(), history_path, no_history,
+    spec, history, following = run_settings(plan_path, exercise, spec_path, day or date.today(), history_path, no_history,
                                  started_at_of(day_text))
     outcome = run_analyze(AnalyzeRequest(
         input=input_path, out_dir=out_dir, exercise=exercise, spec_path=spec_path, side=side,
         write_video=not no_video, save_track=save_track, model=model, model_variant=model_variant,
         progress=not no_progress, skeleton_only=skeleton_only, view=view,
-        measure_options=options, spec=spec, history=history,
+        measure_options=options, spec=spec, history=history, plan=following,
     ))
     click.echo(outcome.summary)
     echo_history(outcome.history)

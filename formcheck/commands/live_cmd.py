@@ -66,16 +66,17 @@ def command(exercises: tuple[str, ...], spec_paths: tuple[Path, ...], camera: st
     therapist view, q or Esc quit. Walking out of the picture pauses; getting back into the start position goes on.
     At the end (or on quit) writes report.json like `formcheck analyze`; with --record also annotated.mp4.
     A program of several exercises writes OUT/<n>_<exercise>/report.json for each and OUT/session.json.
-    Each exercise is recorded in the history (unless --no-history); --plan uses the plan's dose and limits.
+    Each exercise is recorded in the history (unless --no-history); --plan uses the plan's dose and limits, and
+    its sides: each side the plan names in turn, never a side it does not name.
     """
     if exercises and spec_paths:
         raise click.UsageError("give --exercise or --spec, not both")
     if audio_only and no_voice:
         raise click.UsageError("--audio-only speaks everything: it cannot go with --no-voice")
     ids = split_exercise_ids(exercises)
-    specs, history = live_settings(plan_path, ids, spec_paths, date.today(), history_path, no_history)
+    specs, plans, history = live_settings(plan_path, ids, spec_paths, date.today(), history_path, no_history)
     outcome = run_live(LiveRequest(
-        camera=camera, exercises=() if specs else ids, specs=specs, history=history, spec_paths=tuple(spec_paths), side=side, mirror=mirror, record_dir=record_dir,
+        camera=camera, exercises=() if specs else ids, specs=specs, plans=plans, history=history, spec_paths=tuple(spec_paths), side=side, mirror=mirror, record_dir=record_dir,
         out_dir=out_dir, window=not no_window, voice=not no_voice, model=model, model_variant=model_variant,
         max_seconds=max_seconds, skeleton_only=skeleton_only, view=view, large=large, audio_only=audio_only,
         language=language or None, rate_wpm=rate_wpm,

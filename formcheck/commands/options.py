@@ -11,6 +11,7 @@ import click
 from formcheck.errors import HistoryError, PlanError
 from formcheck.history.db import resolve_path
 from formcheck.history.record import HistoryNote, HistoryTarget
+from formcheck.program.followed import Following
 from formcheck.program.prescription import Prescription, load_plan, parse_day
 from formcheck.program.schedule import DueExercise, due_exercise
 from formcheck.specs.spec import ExerciseSpec
@@ -78,25 +79,31 @@ def plan_exercise(plan_path: Path | None, exercise: str | None, day: date) -> tu
 
 def run_settings(plan_path: Path | None, exercise: str | None, spec_path: Path | None, day: date,
                  history_path: Path | None, no_history: bool, started_at: str | None = None,
-                 ) -> tuple[ExerciseSpec | None, HistoryTarget | None]:
-    """The spec tailored to the plan (None without --plan) and where to record the run, for analyze and live."""
+                 ) -> tuple[ExerciseSpec | None, HistoryTarget | None, Following | None]:
+    """For analyze: the spec tailored to the plan, where to record the run, and the plan followed (None, None
+    without --plan)."""
     if plan_path is not None and spec_path is not None:
         raise click.UsageError("give --plan (with -e ID) or --spec, not both")
     planned = plan_exercise(plan_path, exercise, day)
     prescription = planned[0] if planned is not None else None
     spec = planned[1].spec if planned is not None else None
-    return spec, history_target(history_path, no_history, prescription=prescription, started_at=started_at)
+    following = Following(planned[0].path, planned[0].patient, planned[1]) if planned is not None else None
+    return spec, history_target(history_path, no_history, prescription=prescription, started_at=started_at), \
+        following
 
 
 def live_settings(plan_path: Path | None, ids: tuple[str, ...], spec_paths: tuple[Path, ...], day: date,
-                  history_path: Path | None, no_history: bool) -> tuple[tuple[ExerciseSpec, ...], HistoryTarget | None]:
-    """For `live`: the exercises tailored to the plan (empty without --plan) and where to record the session."""
+                  history_path: Path | None, no_history: bool
+                  ) -> tuple[tuple[ExerciseSpec, ...], tuple[Following, ...], HistoryTarget | None]:
+    """For `live`: the exercises tailored to the plan and the plan each follows (its sides are enforced; both
+    empty without --plan), and where to record the session."""
     if plan_path is not None and spec_paths:
         raise click.UsageError("give --plan (with -e ID) or --spec, not both")
     planned = [plan_exercise(plan_path, exercise, day) for exercise in (ids or (None,))] if plan_path else []
     prescription = planned[0][0] if planned else None
     specs = tuple(item[1].spec for item in planned if item is not None)
-    return specs, history_target(history_path, no_history, prescription=prescription)
+    plans = tuple(Following(item[0].path, item[0].patient, item[1]) for item in planned if item is not None)
+    return specs, plans, history_target(history_path, no_history, prescription=prescription)
 
 
 def echo_history(*notes: HistoryNote | None) -> None:

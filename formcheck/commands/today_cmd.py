@@ -39,6 +39,9 @@ def command(plan_path: Path | None, day_text: str | None, camera: str, no_window
             pain_before: int | None, pain_after: int | None, history_path: Path | None, no_history: bool) -> None:
     """Today's exercises from the plan, in order, live: `n` moves on to the next one.
 
+    The plan's sides are kept: each side it names in turn with the whole dose (on to the next side by itself
+    when the dose is done), never a side it does not name; the screen and the voice say which leg.
+
     Asks for your pain from 0 to 10 before the first exercise and after the last: press 0 to 9, or t for 10
     (q skips). Each exercise is recorded in the history; at the end, what is still due this week.
     """

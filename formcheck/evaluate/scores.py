@@ -98,7 +98,9 @@ class ClipScore:
     violation_tolerance_s: float
     reps_not_measured: str | None = None  # the report's reason when it says reps are not counted
     reps_lost: int = 0  # true reps mostly inside spans the report says the person was lost from view
-    holds_lost: tuple[Interval, ...] = ()  # true holds so (missed or mistimed there: not held against it)
+    # true holds mostly inside those spans, or all of them when the report says (with its reason, under
+    # not_measured "holds") that no hold could be timed: missed or mistimed there, not held against it
+    holds_lost: tuple[Interval, ...] = ()
 
     @property
     def rep_error(self) -> int:
@@ -290,14 +292,18 @@ def score_clip(
         )
     holds, extra = pair_holds(_intervals(truth["holds"]), _intervals(report["holds"]))
     scored = _scored_rules(truth)
+    said = report.get("not_measured") if isinstance(report.get("not_measured"), dict) else {}
+    reps_unmeasured = str(said["rep_count"]) if said.get("rep_count") and not report["reps"] else None
+    holds_unmeasured = bool(said.get("holds")) and not report["holds"]
     truth_windows = _intervals(truth["violations"], with_rule=True)
+    if reps_unmeasured:  # no movement judged: the rules the report says it could not judge are not asked for
+        truth_windows = [w for w in truth_windows if not said.get(w.rule)]
     detected_all = _intervals(report["violations"], with_rule=True)
     detected = [d for d in detected_all if d.rule in scored]
     unscored = sorted({d.rule for d in detected_all if d.rule not in scored})
     truth_matches, detection_matches = match_violations(truth_windows, detected, violation_tolerance_s)
     summary = report.get("summary") if isinstance(report.get("summary"), dict) else {}
     partial = summary.get("partial_reps")
-    said = report.get("not_measured") if isinstance(report.get("not_measured"), dict) else {}
     lost = _intervals(report.get("pose_lost") or [])
     return ClipScore(
         clip=name,
@@ -313,9 +319,9 @@ def score_clip(
         unscored_rules=tuple(unscored),
         hold_tolerance_s=hold_tolerance_s,
         violation_tolerance_s=violation_tolerance_s,
-        reps_not_measured=str(said["rep_count"]) if said.get("rep_count") and not report["reps"] else None,
+        reps_not_measured=reps_unmeasured,
         reps_lost=sum(1 for r in _intervals(truth["reps"]) if _mostly_lost(r, lost)),
-        holds_lost=tuple(h for h in _intervals(truth["holds"]) if _mostly_lost(h, lost)),
+        holds_lost=tuple(h for h in _intervals(truth["holds"]) if holds_unmeasured or _mostly_lost(h, lost)),
     )
 
 
@@ -485,8 +491,8 @@ def format_table(scores: Iterable[ClipScore]) -> str:
         out += [line(r) for r in group_rows]
     problems = [f"{s.clip}: {'; '.join(s.failures())}" for s in scores if not s.passed]
     unmeasured = [f"{s.clip}: reps not measured ({s.reps_not_measured})" for s in scores if s.reps_not_measured]
-    unmeasured += [f"{s.clip}: {s.reps_lost} rep(s) and {len(s.holds_lost)} hold(s) mostly where the person was "
-                   "lost from view (reported as not measured)" for s in scores
+    unmeasured += [f"{s.clip}: {s.reps_lost} rep(s) and {len(s.holds_lost)} hold(s) reported as not measured "
+                   "(the person lost from view there, or no hold could be timed)" for s in scores
                    if (s.reps_lost or s.holds_lost) and not s.reps_not_measured]
     if problems or unmeasured:
         out.append("")

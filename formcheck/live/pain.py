@@ -1,7 +1,8 @@
 """The pain rating asked before the first exercise and after the last: 0 to 10 by one key press.
 
 Keys: 0 to 9 give that rating, t gives 10 (for "ten"); q or Esc skips the question. The question is shown
-on screen and spoken. Without a window the rating comes from the command line (--pain-before/--pain-after).
+on screen and spoken. Without a window the rating comes from the command line (--pain-before/--pain-after),
+else from the terminal, the question spoken there too when a voice is available.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ QUESTIONS = {
     "after": "All done. How much pain do you have now, from 0 to 10?",
 }
 POLL_S = 0.03
+SPOKEN_HINT = "Press a number, or t for ten."
+TERMINAL_HINT = "Type a number from 0 to 10, then Enter."
 BACKGROUND_BGR = (48, 44, 40)
 
 
@@ -39,8 +42,7 @@ def ask_pain(moment: str, window, sound: SoundBoard | None, *, size: tuple[int, 
              timeout_s: float | None = None, clock: Callable[[], float] = time.monotonic) -> int | None:
     """Show and speak the question, then wait for a rating key; None when skipped, the window closed or timed out."""
     question = QUESTIONS[moment]
-    if sound is not None:
-        sound.announce(f"{question} Press a number, or t for ten.", 0.0)
+    speak_question(moment, sound)
     screen = Screen(size)
     background = np.empty((screen.height, screen.width, 3), np.uint8)
     background[:] = BACKGROUND_BGR
@@ -57,3 +59,15 @@ def ask_pain(moment: str, window, sound: SoundBoard | None, *, size: tuple[int, 
         if window.closed or (timeout_s is not None and clock() - started >= timeout_s):
             return None
         time.sleep(POLL_S)
+
+
+def speak_question(moment: str, sound: SoundBoard | None, hint: str = SPOKEN_HINT) -> None:
+    """Say the pain question (when there is a voice; the line is recorded either way)."""
+    if sound is not None:
+        sound.announce(f"{QUESTIONS[moment]} {hint}", 0.0)
+
+
+def ask_in_terminal(moment: str, ask: Callable[[str], int | None], sound: SoundBoard | None) -> int | None:
+    """The pain question asked on the terminal (no window): spoken as well, then answered by `ask`."""
+    speak_question(moment, sound, TERMINAL_HINT)  # said on the sound thread while the prompt waits
+    return ask(moment)

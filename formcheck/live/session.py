@@ -31,6 +31,7 @@ from formcheck.kinematics.context import POSITION_CODE
 from formcheck.measures import MeasureOptions
 from formcheck.measures.stance import StanceTimer
 from formcheck.outputs.report import write_report
+from formcheck.program.followed import Following
 from formcheck.reports.session_page import save_session_page
 from formcheck.specs.spec import ExerciseSpec
 from formcheck.live import keys as k
@@ -73,6 +74,7 @@ class LiveRequest:
     strict: bool = False
     measure_options: MeasureOptions = field(default_factory=MeasureOptions)
     specs: tuple[ExerciseSpec, ...] = ()  # specs made in code (e.g. tailored to a plan), instead of ids or files
+    plans: tuple[Following | None, ...] = ()  # the plan each of `specs` follows: its sides are enforced
     history: HistoryTarget | None = None  # record each exercise there once its report is written (None: do not)
     view: str = PATIENT  # "patient" (what helps now) or "therapist" (angles, thresholds, confidence); `t` toggles
     large: bool = False  # bigger type on the screen, for a patient farther away or seeing less well
@@ -83,7 +85,7 @@ class LiveRequest:
     def program(self) -> Program:
         """The exercises of the session in order (the default exercise when none is given)."""
         if self.specs:
-            return Program(tuple(self.specs))
+            return Program(tuple(self.specs), tuple(self.plans))
         ids = ((self.exercise,) if self.exercise else ()) + tuple(self.exercises)
         paths = ((self.spec_path,) if self.spec_path is not None else ()) + tuple(self.spec_paths)
         return Program.resolve(ids, paths)
@@ -207,6 +209,8 @@ class LiveSession:
         self._said: str | None = None
         self.history_notes: list[HistoryNote] = []
         self._t_s = 0.0  # the exercise time of the latest frame: the clock speech is rate-limited on
+        if self.run_now.intro():
+            self.sound.announce(self.run_now.intro(), 0.0)
 
     # ------------------------------------------------------------------------------ the exercise being done
 
@@ -288,6 +292,9 @@ class LiveSession:
             events += stance.events
             big_timer_s = stance.timer_s if stance.timer_s is not None else 0.0
         banner = self._banner(outcome, frame.image)
+        if (off_plan := self.run_now.watch(outcome)) is not None:  # the plan's other leg at work
+            banner = Banner(off_plan, "warning")
+            self._say(off_plan, "warning")
         self.coach.frame(self.run_now.index, self.spec, t_s, outcome.status, events)
         parts = self.annotator.annotation(outcome.status, outcome.values, fps=self.fps,
                                           latency_ms=self._latency_ms[-1] if self._latency_ms else None,
@@ -296,6 +303,8 @@ class LiveSession:
                                           confidence=outcome.confidence)
         landmarks = outcome.landmarks if outcome.has_pose else None
         self._display(self.screen.compose(image, landmarks, parts, banner), frame)
+        if self.run_now.side_dose_done():
+            self._next()  # the plan's dose on this side is done: on to the plan's next side
 
     def _display(self, canvas: np.ndarray, frame) -> None:
         self.window.show(canvas)
@@ -377,25 +386,15 @@ class LiveSession:
         return False
 
     def _next(self) -> None:
-        """`n`: the other side of a one-sided exercise, then (in a program) the next exercise."""
-        run = self.run_now
-        more = run.index + 1 < len(self.program)
-        side = run.current_side()
-        other = {"left": "right", "right": "left"}.get(side or "")
-        one_sided = self.spec.sides != "bilateral"
-        if one_sided and other is not None and not run.stopped_for_pain and not (more and run.switched_side):
-            run.switch_side(other)
-            self._flash(f"now the {other} side")
-            self._announce(f"Now the {other} side")
-        elif more:
+        """`n`: the other side of a one-sided exercise (the plan's next side), then the next exercise."""
+        step = self.run_now.next_step(self.run_now.index + 1 < len(self.program), several=self.program.several)
+        if step.next_exercise:
             self._next_exercise()
-        elif run.stopped_for_pain:
-            self._flash("stopped for pain: press q to finish")
-        elif one_sided and other is None:
-            self._flash("start on one side first")
-        else:
-            self._flash("this exercise has no other side" if len(self.program) == 1
-                        else "that was the last exercise: press q to finish")
+            return
+        if step.side is not None:
+            self.run_now.switch_side(step.side)
+            self._announce(step.say)
+        self._flash(step.flash)
 
     def _next_exercise(self) -> None:
         """Close the exercise being done (its report is written now) and start the program's next one."""
@@ -409,7 +408,7 @@ class LiveSession:
         index = done.index + 1
         self.runs.append(self.program.start(index, self.image_size, self.request.side))
         self._flash(f"next: {self.program.title(index)}")
-        self._announce(f"Next exercise: {self.program.specs[index].name}")
+        self._announce(f"Next exercise: {self.program.specs[index].name}{self.run_now.intro(lead='. ')}")
 
     # ------------------------------------------------------------------------------ outputs
 
@@ -431,6 +430,7 @@ class LiveSession:
         report = run.pipeline.report(source=self.target.label, fps=self.capture.fps, extra=live,
                                      meta={"pose": pose_meta}, outputs=outputs + [REPORT_NAME],
                                      options=self.request.measure_options)
+        report.update(run.plan_section(report))  # the plan followed: {"plan": ...}, or nothing
         run.report_path = write_report(folder / REPORT_NAME, report)
         self.coach.mark_reported()
         run.report = report

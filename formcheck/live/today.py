@@ -20,9 +20,10 @@ from formcheck.history.db import open_history
 from formcheck.history.query import done_days
 from formcheck.history.record import HistoryNote, HistoryTarget, record_pain
 from formcheck.live import keys as k
-from formcheck.live.pain import ask_pain
+from formcheck.live.pain import ask_in_terminal, ask_pain
 from formcheck.live.session import LiveOutcome, LiveRequest, run_live
 from formcheck.live.sound import SoundBoard
+from formcheck.program.followed import Following
 from formcheck.program.prescription import Prescription, load_plan
 from formcheck.program.schedule import DueExercise, due_on, week_of, week_start, week_text
 
@@ -78,7 +79,9 @@ def run_today(request: TodayRequest, *, window_factory: Callable[[], object] | N
     before = request.pain_before if request.pain_before is not None else prompt("before")
     _record_pain(target, "before", before, pain_errors)
     live = run_live(LiveRequest(
-        camera=request.camera, specs=tuple(item.spec for item in due), window=request.window, voice=request.voice,
+        camera=request.camera, specs=tuple(item.spec for item in due),
+        plans=tuple(Following(prescription.path, prescription.patient, item) for item in due),
+        window=request.window, voice=request.voice,
         mirror=request.mirror, out_dir=request.out_dir, record_dir=request.record_dir, model=request.model,
         max_seconds=request.max_seconds, history=target, strict=request.strict,
     ), **live_parts)
@@ -115,7 +118,15 @@ class _Prompter:
                 window.close()
                 if sound is not self.sound:
                     sound.close(timeout=5.0)
-        return self.ask(moment) if self.ask is not None else None
+        if self.ask is None:
+            return None
+        given = self.sound if self.sound is not None and self.sound.active else None  # live closes its own
+        sound = given or (SoundBoard(voice=True, tones=False) if self.request.voice else None)
+        try:
+            return ask_in_terminal(moment, self.ask, sound)
+        finally:
+            if sound is not None and sound is not given:
+                sound.close(timeout=5.0)
 
 
 def _target(request: TodayRequest, prescription: Prescription) -> HistoryTarget | None:
