@@ -347,6 +347,7 @@ def on_step(**kw) -> Timeline:
     return seq.hold(
         1.0,
         ankle_height=0.1,
+        ankle_level=0.6,
         pelvic_drop=0.0,
         knee_flexion=5.0,
         trunk_lateral_lean=0.0,
@@ -358,7 +359,8 @@ def on_step(**kw) -> Timeline:
 def hip_hikes(seq: Timeline, n: int, standing: str = "left", **during) -> Timeline:
     """n hip hikes: the hanging side's hip drops 7 degrees and its foot goes down with it, then both come up."""
     hanging = "right" if standing == "left" else "left"
-    drop = {f"pelvic_drop_{hanging}": (0.0, 7.0), f"ankle_height_{hanging}": (0.1, 0.05)}
+    drop = {f"pelvic_drop_{hanging}": (0.0, 7.0), f"ankle_height_{hanging}": (0.1, 0.05),
+            f"ankle_level_{hanging}": (0.6, 0.55)}
     for _ in range(n):
         seq.ramp(1.5, **drop)
         before = seq.current.copy()
@@ -529,9 +531,10 @@ def prone_start(**kw) -> Timeline:
     return seq.hold(1.0, thigh_elevation=0.0, knee_flexion=0.0, hip_flexion=0.0)
 
 
+# The lift is hip extension: hip_flexion below 0 (the thigh behind the trunk line, both on the floor at rest).
 @exercise("prone_straight_leg_raise")
 def test_prone_straight_leg_raise_good():
-    seq = reps(prone_start(noise=0.3), 15, "thigh_elevation_left", 0.0, 12.0)
+    seq = reps(prone_start(noise=0.3), 15, "hip_flexion_left", 0.0, -12.0)
     result = run(seq, "prone_straight_leg_raise")
     assert len(result.reps) == 15 and {r.side for r in result.reps} == {"left"}
     assert result.violations == ()
@@ -539,9 +542,9 @@ def test_prone_straight_leg_raise_good():
 
 @exercise("prone_straight_leg_raise")
 def test_prone_straight_leg_raise_faults():
-    seq = reps(prone_start(), 1, "thigh_elevation_left", 0.0, 12.0)
-    reps(seq, 1, "thigh_elevation_left", 0.0, 12.0, knee_flexion_left=35.0)
-    reps(seq, 1, "thigh_elevation_left", 0.0, 32.0)
+    seq = reps(prone_start(), 1, "hip_flexion_left", 0.0, -12.0)
+    reps(seq, 1, "hip_flexion_left", 0.0, -12.0, knee_flexion_left=35.0)
+    reps(seq, 1, "hip_flexion_left", 0.0, -32.0)
     result = run(seq, "prone_straight_leg_raise")
     assert len(result.reps) == 3
     assert faults(result) == Counter({("knee_bent", "left"): 1, ("lift_too_high", "left"): 1})

@@ -10,15 +10,12 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from formcheck.engine import counter as rc
 from formcheck.engine import hold as hc
-from formcheck.engine.plan import ChannelPlan, CompiledCondition
+from formcheck.engine.plan import ChannelPlan
 from formcheck.engine.types import Event, Hold, Rep
 from formcheck.specs.spec import ExerciseSpec
 
-SETTLE_FRACTION = 0.25  # a recorded hold starts once the position is within this share of its reach
 WAITING, READY, MOVING, PEAK, HOLDING, RESTING, STOPPED = range(7)  # indices into types.PHASES
 
 
@@ -217,7 +214,7 @@ class Channel:
         if draft is None:
             return None, None
         timer = self.hold
-        start_s, end_s = settled_span(self.hold_trace, draft.start_s, end_s, self.hold_conditions)
+        start_s, end_s = hc.settled_span(self.hold_trace, draft.start_s, end_s, self.hold_conditions)
         duration = max(0.0, end_s - start_s)
         if duration < timer.min_hold_s:
             self.short_holds += 1
@@ -238,34 +235,3 @@ class Channel:
         message = f"Hold {self.count}: {duration:.0f} s ({word})" if word else None
         return hold, Event("hold_end", end_s, side=draft.side, n=self.count, message=message)
 
-
-def settled_span(trace, start_s: float, end_s: float,
-                 conditions: tuple[CompiledCondition, ...]) -> tuple[float, float]:
-    """The part of a hold [start_s, end_s] spent settled in the position, as (start, end) seconds.
-
-    A hold is entered as soon as its conditions are met, which is part way through the movement into the
-    position; the patient holds the position once it is reached, and leaves it when the movement back
-    begins. For each condition the position's own level is the median over the hold; a frame is settled
-    when every condition is within ``max(hysteresis, SETTLE_FRACTION * reach)`` of that level (reach: how
-    far the level lies beyond the threshold). The recorded hold runs from the first to the last settled
-    frame; it never grows, and is left as it is when no frame qualifies.
-    """
-    frames = [(t, xs) for t, xs in trace if start_s <= t <= end_s]
-    if len(frames) < 3 or not conditions:
-        return start_s, end_s
-    settled = np.ones(len(frames), dtype=bool)
-    for j, cond in enumerate(conditions):
-        xs = np.array([f[1][j] for f in frames], dtype=float)
-        finite = np.isfinite(xs)
-        if finite.sum() < 3:
-            continue
-        level = float(np.median(xs[finite]))
-        reach = level - cond.on
-        if reach <= 0:
-            continue
-        band = max(cond.hysteresis, SETTLE_FRACTION * reach)
-        settled &= ~finite | (xs >= level - band)
-    idx = np.flatnonzero(settled)
-    if idx.size == 0:
-        return start_s, end_s
-    return frames[int(idx[0])][0], frames[int(idx[-1])][0]

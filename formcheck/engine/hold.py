@@ -8,12 +8,18 @@ Presence turns on after IN has lasted ``enter_s`` (backdated to the first IN fra
 lasted ``exit_s`` or nothing was seen for longer than ``gap_s``; it then ends at the last IN/EDGE frame.
 EDGE keeps the current state, so a reading jittering at a threshold does not flicker. Short gaps (lost
 landmarks) neither end nor split a hold.
+
+A hold is entered part way through the movement into the position; `settled_span` gives the part of it spent
+in the position (reached and not yet left), which is what the hold records.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Final
+from collections.abc import Sequence
+from typing import Final, Protocol
+
+import numpy as np
 
 IN: Final = 0
 EDGE: Final = 1
@@ -136,3 +142,66 @@ class HoldTimer:
             self.target_reached = True
             return True
         return False
+
+
+SETTLE_FRACTION: Final = 0.25  # a recorded hold starts once the position is within this share of its reach
+SETTLE_SPEED_PER_S: Final = 1.0  # still moving: approaching (or leaving) by over this many hystereses a second
+MOVING_REACH: Final = 2.0  # speeds count where the level lies this many hystereses past the threshold
+
+
+class HeldCondition(Protocol):
+    """What `settled_span` reads of a compiled hold condition: ``x > on`` is in position (x: larger = further)."""
+
+    @property
+    def on(self) -> float: ...
+
+    @property
+    def hysteresis(self) -> float: ...
+
+
+def settled_span(trace: Sequence[tuple[float, Sequence[float]]], start_s: float, end_s: float,
+                 conditions: Sequence[HeldCondition]) -> tuple[float, float]:
+    """The part of a hold [start_s, end_s] spent settled in the position, as (start, end) seconds.
+
+    A hold is entered as soon as its conditions are met, which is part way through the movement into the
+    position; the patient holds the position once it is reached, and leaves it when the movement back begins.
+    ``trace`` holds (t, x per condition) frames, x normalised so that larger is further into the position. For
+    each condition the position's own level is the median over the hold. The hold starts at the first frame
+    where every condition is within ``max(hysteresis, SETTLE_FRACTION * reach)`` of its level (reach: how far
+    the level lies beyond the threshold) and none is still coming in (short of its level and rising faster than
+    ``SETTLE_SPEED_PER_S`` hystereses a second); it ends at the last such frame where none is on its way out
+    (short of its level and falling that fast). Readings past the level, or changing more slowly (sway, a
+    drift), are held; so is any speed of a condition held less than ``MOVING_REACH`` hystereses past its
+    threshold (its speed is sway: the spec's threshold itself marks the movement's last part, as in the groin
+    stretch). The recorded hold never grows, and is left as it is when no frame qualifies.
+    """
+    frames = [(t, xs) for t, xs in trace if start_s <= t <= end_s]
+    if len(frames) < 3 or not conditions:
+        return start_s, end_s
+    t = np.array([f[0] for f in frames], dtype=float)
+    near = np.ones(len(frames), dtype=bool)
+    coming = np.zeros(len(frames), dtype=bool)
+    going = np.zeros(len(frames), dtype=bool)
+    for j, cond in enumerate(conditions):
+        xs = np.array([f[1][j] for f in frames], dtype=float)
+        finite = np.isfinite(xs)
+        if finite.sum() < 3:
+            continue
+        level = float(np.median(xs[finite]))
+        reach = level - cond.on
+        if reach <= 0:
+            continue
+        near &= ~finite | (xs >= level - max(cond.hysteresis, SETTLE_FRACTION * reach))
+        if reach < MOVING_REACH * cond.hysteresis:
+            continue  # held within sway of its threshold: the threshold alone marks the movement's last part
+        speed = np.gradient(xs, t)  # per second; NaN next to an unmeasured frame, which counts as still
+        short = finite & (xs < level)
+        limit = SETTLE_SPEED_PER_S * cond.hysteresis
+        coming |= short & (speed > limit)
+        going |= short & (speed < -limit)
+    first = np.flatnonzero(near & ~coming)
+    last = np.flatnonzero(near & ~going)
+    if first.size == 0 or last.size == 0 or last[-1] < first[0]:
+        return start_s, end_s
+    return float(t[first[0]]), float(t[last[-1]])
+

@@ -97,6 +97,11 @@ _ENTRIES: Final[tuple[MetricInfo, ...]] = (
                signs=("to the picture's right", "to the picture's left")),
     MetricInfo("ankle_height", True, **_HEIGHT, parts=(("S_knee", "S_ankle"),), meaning="ankle above the floor line",
                plain="ankle height", label="ankle height", anchor="S_ankle"),
+    MetricInfo("ankle_level", True, "leg lengths", -10, 10, parts=(("S_knee", "S_ankle"),),
+               meaning="ankle above the picture's bottom edge: with a fixed camera an absolute level, which the other "
+                       "foot does not move (ankle_height is above the floor line, the lowest foot's, so a hanging "
+                       "foot dipping below the standing one moves both)",
+               plain="ankle level", label="ankle level", anchor=None),
     MetricInfo("foot_height", True, **_HEIGHT,
                parts=(("S_ankle", "S_heel"), ("S_heel", "S_foot_index"), ("S_ankle", "S_foot_index")),
                meaning="foot above the floor line", plain="foot height", label="foot height",

@@ -280,6 +280,13 @@ def _ankle_height(x: Inputs, s: str) -> Column:
     return x.height(x.xy[:, ankle, 1]), (ankle,), x.scale_ok
 
 
+def _ankle_level(x: Inputs, s: str) -> Column:
+    """The ankle above the picture's bottom edge, in leg lengths: not above the floor line, which the lowest foot
+    sets, so another foot dipping below this one (a hip hike's hanging foot) does not move it."""
+    ankle = side_index(s, "ankle")
+    return (x.xy[:, ankle, 1] + x.image_size[1]) / x.leg_length_px, (ankle,), x.scale_ok
+
+
 def _foot_height(x: Inputs, s: str) -> Column:
     heel, toe = side_index(s, "heel"), side_index(s, "foot_index")
     return x.height(np.minimum(x.xy[:, heel, 1], x.xy[:, toe, 1])), (heel, toe), x.scale_ok
@@ -362,6 +369,7 @@ FORMULAS: Final[Mapping[str, Formula]] = MappingProxyType({
     "trunk_lateral_lean": _trunk_lateral_lean,
     "trunk_tilt": _trunk_tilt,
     "ankle_height": _ankle_height,
+    "ankle_level": _ankle_level,
     "foot_height": _foot_height,
     "foot_lift": _foot_lift,
     "lower_foot_height": _lower_foot_height,

@@ -37,11 +37,12 @@ Conventions (geometry.py has the vector conventions):
 
 - ``pelvis_depth``: how far the pelvis centre is below the person's own standing level, in leg lengths
   (>= 0), a depth measure that reads the same in every camera view (knee flexion from MediaPipe is
-  foreshortened in front view, its world landmarks too). The standing level follows ``pelvis_height``
-  up at most ``STANDING_RISE_PER_S`` (so a one-frame glitch cannot raise it) and sinks toward it with the
-  time constant ``STANDING_FALL_TAU_S`` (a held squat keeps most of its depth); it is kept in pixels with
-  the leg length of its moment (the current one shrinks while a squat is held in front view), and starts
-  again after a gap of ``STANDING_RESET_GAP_S`` without a pelvis or a change of scale (camera moved).
+  foreshortened in front view, its world landmarks too). The standing level follows the pelvis's height
+  in the picture (not above the floor line, which moves when the foot that sets it lifts) up at most
+  ``STANDING_RISE_PER_S`` (so a one-frame glitch cannot raise it) and sinks toward it with the time constant
+  ``STANDING_FALL_TAU_S`` (a held squat keeps most of its depth); it is kept in pixels with the leg length of its
+  moment (the current one shrinks while a squat is held in front view), and starts again after a gap of
+  ``STANDING_RESET_GAP_S`` without a pelvis or a change of scale (camera moved).
 
 The columns, their order, units and meanings are catalog.py's entries; each entry's formula is in
 formulas.py (``FORMULAS``, keyed by the entry's name).
@@ -189,7 +190,7 @@ def compute_metrics(track: PoseTrack, *, min_visibility: float = 0.5, settings: 
     window_in = _window_inputs(frames, settings)
     window_out = _window_outputs(window_in, np.asarray(track.t_s, dtype=float), settings)
     values, confidence = _assemble(frames, window_out, settings)
-    _fill_pelvis_depth(values, np.asarray(track.t_s, dtype=float), None)
+    _fill_pelvis_depth(values, np.asarray(track.t_s, dtype=float), None, frames)
     return MetricTable(METRIC_NAMES, values, confidence)
 
 
@@ -213,7 +214,7 @@ class MetricsStream:
         self._history.append((float(t_s), _window_inputs(frames, self.settings)))
         window_out = self._window_outputs_last()
         values, confidence = _assemble(frames, window_out, self.settings)
-        self._standing = _fill_pelvis_depth(values, np.array([float(t_s)]), self._standing)
+        self._standing = _fill_pelvis_depth(values, np.array([float(t_s)]), self._standing, frames)
         return MetricRow(values[0], confidence[0])
 
     def _window_outputs_last(self) -> _WindowOutputs:
@@ -350,7 +351,7 @@ def _metric_columns(frames: _FrameInputs, window: _WindowOutputs) -> dict[str, C
 
 @dataclass(frozen=True)
 class _StandingLevel:
-    """The running standing level of the pelvis above the floor (px), the leg length (px) when it was
+    """The running standing level of the pelvis in the picture (px, y up), the leg length (px) when it was
     last raised (legs pointing at the camera in a deep front-view squat would shrink the current one),
     and when the pelvis was last seen."""
 
@@ -359,13 +360,19 @@ class _StandingLevel:
     leg_px: float
 
 
-def _fill_pelvis_depth(values: np.ndarray, t_s: np.ndarray, state: _StandingLevel | None) -> _StandingLevel | None:
+def _fill_pelvis_depth(values: np.ndarray, t_s: np.ndarray, state: _StandingLevel | None,
+                       frames: _FrameInputs) -> _StandingLevel | None:
     """Write ``pelvis_depth`` (standing level minus pelvis height, >= 0) into ``values`` in place.
 
-    Causal and recursive, so a stream carries ``state`` from one frame to the next; returns the new state.
+    The pelvis height is its height in the picture (px, a fixed camera), measured where ``pelvis_height`` is:
+    not above the floor line, which moves when the foot that set it lifts (the front foot of a staggered
+    stance is lower in the picture; lifting it raises the floor line to the other foot's and made a standing
+    pelvis read 0.08 leg lengths deep). Causal and recursive, so a stream carries ``state`` from one frame
+    to the next; returns the new state.
     """
     legs = values[:, METRIC_NAMES.index("leg_length_px")]
-    heights = (values[:, METRIC_NAMES.index("pelvis_height")] * legs).tolist()
+    pelvis_y = (frames.xy[:, LH, 1] + frames.xy[:, RH, 1]) / 2
+    heights = np.where(np.isfinite(values[:, METRIC_NAMES.index("pelvis_height")]), pelvis_y, np.nan).tolist()
     depth = [math.nan] * len(heights)
     last_t, level, scale = (state.t_s, state.level_px, state.leg_px) if state is not None else (-math.inf, 0.0, 1.0)
     for i, (t, h, leg) in enumerate(zip(t_s.tolist(), heights, legs.tolist())):

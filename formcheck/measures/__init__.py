@@ -3,7 +3,10 @@
 Which one runs is declared in the spec's ``[measure]`` section (``kind``), never chosen by exercise id.
 `analyze` and `live` call `measure_exercise` after the engine has run and merge what it returns into
 the report: ``sections`` become extra top-level keys of report.json (e.g. ``"balance"``), ``holds``
-(when not None) replace the engine's holds, ``violations`` are added to the engine's.
+(when not None) replace the engine's holds, ``violations`` are added to the engine's, ``not_measured`` to the
+engine's where it has no reason of its own (``rep_count`` when no rep could be counted because the rep metric
+was not seen, and the rules judged only during a rep: rep_view.py; ``holds`` when no hold could be timed
+because a hold criterion was not seen: hold_view.py).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import numpy as np
 
 from formcheck.engine.types import EngineResult, Hold, Violation
 from formcheck.kinematics.metrics import MetricTable
+from formcheck.measures.hold_view import holds_not_measured
+from formcheck.measures.rep_view import reps_not_measured, rules_not_judged
 from formcheck.specs.spec import MEASURE_SECTIONS, ExerciseSpec
 from formcheck.track import PoseTrack
 
@@ -38,6 +43,7 @@ class Measures:
     sections: dict[str, Any] = field(default_factory=dict)
     holds: tuple[Hold, ...] | None = None
     violations: tuple[Violation, ...] = ()
+    not_measured: dict[str, str] = field(default_factory=dict)
 
 
 def measure_exercise(
@@ -56,13 +62,16 @@ def measure_exercise(
     ``unsmoothed`` is the cleaned track before smoothing (same frames as ``track``): when given and the spec
     dates events on it (``spec.measure.dates_on_unsmoothed``), the moments of fast events (lift-off, take-off,
     landing) are dated on it, free of the smoothing filter's lag."""
+    reps_reason = reps_not_measured(spec, track, table, result)
+    unmeasured = {"rep_count": reps_reason, **rules_not_judged(spec, reps_reason)} if reps_reason else {}
     kind = spec.measure.kind
     measure = _MEASURES.get(kind)
     if measure is None or len(track) == 0:
-        return Measures()
+        return Measures(not_measured={**unmeasured, **holds_not_measured(spec, track, table, result.holds)})
     raw = _raw_table(unsmoothed, track) if spec.measure.dates_on_unsmoothed else None
     section, holds = measure(spec, track, table, positions, views, result, options, raw)
-    return Measures(sections={MEASURE_SECTIONS[kind]: section}, holds=holds)
+    unmeasured.update(holds_not_measured(spec, track, table, result.holds if holds is None else holds))
+    return Measures(sections={MEASURE_SECTIONS[kind]: section}, holds=holds, not_measured=unmeasured)
 
 
 def _raw_table(unsmoothed: PoseTrack | None, track: PoseTrack) -> MetricTable | None:

@@ -32,7 +32,7 @@ def measure_single_leg_squat(spec: ExerciseSpec, track: PoseTrack, table: Metric
     reps = [_rep_record(spec, rep, t_s, table, views, result.side) for rep in result.reps]
     section: dict[str, Any] = {"test": "single_leg_squat", "reps": reps}
     if not reps:
-        section["summary"] = not_measured("no squat was counted")
+        section["summary"] = not_measured(_why_no_squat(spec, table, result))
         return section
     summary: dict[str, Any] = {"reps": len(reps),
                                "max_depth_deg": r(max((x["depth_deg"] or 0.0) for x in reps), 1)}
@@ -43,6 +43,19 @@ def measure_single_leg_squat(spec: ExerciseSpec, track: PoseTrack, table: Metric
         summary[f"{rule_id}_reps"] = sum(1 for x in reps if x["flags"].get(rule_id) is True)
     section["summary"] = summary
     return section
+
+
+def _why_no_squat(spec: ExerciseSpec, table: MetricTable, result: EngineResult) -> str:
+    """Why no squat was counted: the standing leg never told (its metric unseen on a side), or simply none."""
+    detect = spec.side_detect
+    if result.side in ("left", "right") or detect is None or "{side}" not in detect.metric:
+        return "no squat was counted"
+    seen = {side: float(np.isfinite(col(table, detect.metric.format(side=side))).mean()) for side in ("left", "right")}
+    unseen = [f"{detect.metric.format(side=side)} {share:.0%}" for side, share in seen.items() if share < 0.5]
+    if not unseen:
+        return "no squat was counted: the standing leg could not be told"
+    return (f"no squat was counted: the standing leg could not be told, since both legs must be seen "
+            f"(measured in {', '.join(unseen)} of the frames: keep both feet in the picture)")
 
 
 def _rep_record(spec: ExerciseSpec, rep, t_s: np.ndarray, table: MetricTable, views: np.ndarray,

@@ -61,8 +61,10 @@ def single_leg_stance_faults(rng: np.random.Generator) -> Timeline:
     tl.stay(1.2)
     tl.anchor("right_ankle").move(0.7, **up, trunk_lean_deg=2)
     tl.mark("hold", "start", "right").stay(1.5)
-    tl.move(0.6, **pelvis_tilt_sideways(10.0)).stay(2.5)
-    tl.move(0.6, **pelvis_tilt_sideways(0.0)).stay(1.5)
+    # The dropping hip lowers the lifted foot (about 4 cm): its knee bends further to keep the foot clear of the
+    # floor, as a person's does (with the knee at 70 degrees the foot of shorter legs sank into the floor).
+    tl.move(0.6, **pelvis_tilt_sideways(10.0), **leg("left", knee=90)).stay(2.5)
+    tl.move(0.6, **pelvis_tilt_sideways(0.0), **leg("left", knee=70)).stay(1.5)
     tl.mark("hold", "end", "right").move(0.7, **down, trunk_lean_deg=0)
     tl.anchor("ankles").stay(1.5)
     tl.anchor("right_ankle").move(0.7, **up, trunk_lean_deg=2)
