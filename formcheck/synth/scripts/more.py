@@ -23,6 +23,10 @@ from formcheck.synth.scripts.standing import RELAXED
 
 BALL_RADIUS_M = 0.28
 BALL_REACH_M = 1.22
+# Where the heels rest on the ball, as a share of the leg beyond the trunk: 1.22 m from the shoulders for the
+# clip's own body (trunk 0.50 m, legs 0.86 m). A person places the ball under their own calves, so a resized
+# body keeps this share, not the 1.22 m (a 2 m body with the ball at 1.22 m lies with the hips flexed 72 degrees).
+BALL_LEG_SHARE = (BALL_REACH_M - DIMS.trunk_length_m) / (DIMS.thigh_m + DIMS.shank_m)
 BOARD_HEIGHT_M = 0.05
 
 
@@ -44,10 +48,29 @@ def single_leg_bridge(rng: np.random.Generator) -> Timeline:
 
 
 def ball_bridge(rng: np.random.Generator) -> Timeline:
-    """Bridges with the heels on a gym ball; the third stops half way."""
+    """Bridges with the heels on a gym ball; the third stops half way.
+
+    The heels up on the ball raise the knees, so the trunk rises further than on the floor (28 degrees, not
+    24) before shoulders, hips and knees are near the straight line the instructions ask for; at 24 the clip's
+    body stopped 12 degrees short of it, long legs 15. The third rep lifts the trunk 10 degrees, as before."""
     tl = Timeline(SUPINE, rng, anchor="shoulders").stay(1.0)
-    _bridge_reps(tl, (1.0, 1.0, 0.4, 1.0), -24.0)
+    _bridge_reps(tl, (1.0, 1.0, 0.35, 1.0), -28.0)
     return tl
+
+
+@dataclass(frozen=True)
+class CalvesOnBall:
+    """Heels on the ball, the ball placed at this body's own reach (``BALL_LEG_SHARE``), feet on its top."""
+
+    dims: BodyDims = DIMS
+
+    @property
+    def reach_m(self) -> float:
+        return self.dims.trunk_length_m + BALL_LEG_SHARE * (self.dims.thigh_m + self.dims.shank_m)
+
+    def __call__(self, pose: Pose) -> Pose:
+        planted = FeetPlantedSupine(reach_m=self.reach_m, feet_on_m=2 * BALL_RADIUS_M, dims=self.dims)
+        return planted(pose)
 
 
 def isometric_hip_raise(rng: np.random.Generator) -> Timeline:
@@ -157,18 +180,26 @@ def single_leg_ball_toss(rng: np.random.Generator) -> Timeline:
     return tl
 
 
+# The free leg held up behind, knee bent 95 degrees: its toes 18 cm off the floor standing, 6 cm in the deepest
+# landing (held lower, the free foot touched the floor in each crouch and the hopping foot rose instead).
+HOP_FREE_LEG = leg("left", hip=45, knee=95, ankle=10, flat=0)
+HOP_LIFT_M = 0.14  # the hopping toe's height at the top of the flight (a 0.34 s flight: h = g t^2 / 8)
+
+
 def single_leg_hop(rng: np.random.Generator) -> Timeline:
-    """Five small hops on the right leg; the third lands with the knee caving in."""
+    """Five hops in place on the right leg, the left foot held up behind clear of the floor (``HOP_FREE_LEG``); each
+    hop pushes off through the toe, flies about 14 cm high for a third of a second, lands toe first and absorbs
+    the landing, held 2 s; the third lands with the knee caving in."""
     tl = Timeline(RELAXED, rng, anchor="ankles").stay(0.8)
-    tl.anchor("right_ankle").move(0.7, **leg("left", hip=30, knee=65, ankle=-10, flat=0)).stay(0.5)
+    tl.anchor("right_ankle").move(0.7, **HOP_FREE_LEG).stay(0.5)
     for hop in range(5):
         valgus = hop == 2
         tl.mark("rep", "start", "right")
         tl.move(0.4, **leg("right", hip=35, knee=50), trunk_flexion_deg=15, **both_arms(flexion=-20))
         tl.move(0.15, exact=True, **leg("right", hip=0, knee=0, ankle=-30, flat=0), trunk_flexion_deg=5,
                 **both_arms(flexion=40))
-        tl.move(0.15, exact=True, lift_m=0.09, **leg("right", hip=8, knee=12, ankle=-25))
-        tl.move(0.15, exact=True, lift_m=0.0, **leg("right", hip=12, knee=15, ankle=-30))
+        tl.move(0.17, exact=True, lift_m=HOP_LIFT_M, **leg("right", hip=8, knee=12, ankle=-25))
+        tl.move(0.17, exact=True, lift_m=0.0, **leg("right", hip=12, knee=15, ankle=-30))
         landing = leg("right", hip=38, knee=50, ankle=0, flat=1)
         if valgus:
             landing.update(leg("right", rot=12, abd=-4, valgus=6))
@@ -177,7 +208,7 @@ def single_leg_hop(rng: np.random.Generator) -> Timeline:
         tl.move(0.6, **leg("right", hip=0, knee=3, rot=0, abd=0, valgus=0), trunk_flexion_deg=0,
                 **both_arms(flexion=0))
         tl.mark("rep", "end", "right").stay(0.8)
-    return tl
+    return tl.stay(0.5)  # the last landing, too, is seen held for 2 s
 
 
 def _ball() -> Ellipsoid:
@@ -197,7 +228,7 @@ CLIPS: tuple[Clip, ...] = (
     Clip("ball_bridge_side", "ball_bridge", None, "side", "supine",
          Camera(yaw_deg=0.0, distance_m=3.0, height_m=0.85, target=(0.15, 0.35, 0.0)), ball_bridge,
          "Bridges with the heels on a gym ball; the third stops half way.",
-         fix_pose=FeetPlantedSupine(reach_m=BALL_REACH_M, feet_on_m=2 * BALL_RADIUS_M), noise=FLOOR_NOISE,
+         fix_pose=CalvesOnBall(), noise=FLOOR_NOISE,
          props=(_ball(),), sample=False),
     Clip("isometric_hip_raise_side", "isometric_hip_raise", None, "side", "supine", FLOOR_CAMERA,
          isometric_hip_raise, "Two bridge holds of about 5 s.", fix_pose=FeetPlantedSupine(), noise=FLOOR_NOISE,
