@@ -73,3 +73,23 @@ def test_a_camera_below_the_declared_heights_is_outside():
 
 def test_the_margin_is_small():
     assert 0 < TURN_MARGIN_DEG <= 5
+
+
+@pytest.mark.parametrize(("clip", "setup", "rule"), [
+    ("single_leg_squat_left_pelvis_trunk_front", "shelf_far", "pelvic_drop"),  # turned 20: a false drop seen
+    ("jump_landing_front", "shelf_far", "trunk_lean"),  # turned 20: the forward bend of a landing seen as a lean
+    ("lateral_band_walk_front", "yaw_-15", "trunk_lean"),  # turned 14: a false lean seen
+    ("lateral_band_walk_front", "yaw_+15", "trunk_lean"),  # turned 14: the true leans missed
+])
+def test_frontal_rules_are_not_measured_where_the_turn_made_them_wrong(clip, setup, rule):
+    cell = exact_cell(_sim(clip, setup))
+    assert cell.passed and rule in cell.unmeasured, cell.failures()
+
+
+def test_a_hold_exercise_with_its_feet_out_of_the_picture_says_what_it_could_not_judge():
+    sim = _sim("single_leg_ball_toss_right_front", "floor_phone")  # the standing ankle below the picture
+    track = true_track(sim.landmarks, sim.t_s, sim.clip.camera)
+    report = report_for_track(track, "single_leg_ball_toss", "x")
+    assert report["holds"] == [] and "outside the picture" in report["not_measured"]["holds"]
+    assert "no hold could be timed" in report["not_measured"]["pelvic_drop"]
+    assert exact_cell(sim).passed

@@ -296,7 +296,7 @@ def score_clip(
     reps_unmeasured = str(said["rep_count"]) if said.get("rep_count") and not report["reps"] else None
     holds_unmeasured = bool(said.get("holds")) and not report["holds"]
     truth_windows = _intervals(truth["violations"], with_rule=True)
-    if reps_unmeasured:  # no movement judged: the rules the report says it could not judge are not asked for
+    if reps_unmeasured or holds_unmeasured:  # nothing judged: the rules the report says it could not judge
         truth_windows = [w for w in truth_windows if not said.get(w.rule)]
     detected_all = _intervals(report["violations"], with_rule=True)
     detected = [d for d in detected_all if d.rule in scored]

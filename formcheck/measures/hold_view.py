@@ -32,7 +32,8 @@ EXTRA_POINTS: Final[dict[str, tuple[str, ...]]] = {"foot_lift": ("left_ankle", "
 
 def holds_not_measured(spec: ExerciseSpec, track: PoseTrack, table: MetricTable,
                        holds: Sequence[Hold]) -> dict[str, str]:
-    """``{"holds": reason}`` when no hold was timed because a criterion was seen too rarely, else ``{}``."""
+    """``{"holds": reason}`` when no hold was timed because a criterion was seen too rarely, with the rules
+    judged only while holding (``when = "active"``, no [rep]) as not judged; else ``{}``."""
     if spec.hold is None or holds or len(track) == 0:
         return {}
     people = track.has_pose
@@ -45,8 +46,16 @@ def holds_not_measured(spec: ExerciseSpec, track: PoseTrack, table: MetricTable,
             seen |= np.isfinite(col(table, name))
         share = float(seen[people].mean())
         if share < MIN_SEEN_SHARE:
-            return {"holds": _reason(names, share, track, people)}
+            return {"holds": _reason(names, share, track, people), **_rules_not_judged(spec)}
     return {}
+
+
+def _rules_not_judged(spec: ExerciseSpec) -> dict[str, str]:
+    """The rules judged only during a hold, when no hold could be timed."""
+    if spec.rep is not None:
+        return {}
+    why = "judged only during a hold, and no hold could be timed (see holds)"
+    return {rule.id: why for rule in spec.rules if rule.when == "active"}
 
 
 def _concrete(metric: str) -> tuple[str, ...]:
