@@ -89,7 +89,7 @@ class AnalyzeRequest:
     history: HistoryTarget | None = None  # record the run there once its outputs are written (None: do not)
     skeleton_only: bool = False  # annotated video and report.html thumbnails: the skeleton on a plain background
     view: str = "therapist"  # annotated.mp4: "therapist" (angles, thresholds, confidence) or "patient"
-    plan: Following | None = None  # the plan followed (--plan): its one side is analysed; report.json's "plan"
+    plan: Following | None = None  # the plan followed (--plan): report.json's "plan" compares its sides
 
 
 @dataclass(frozen=True)
@@ -250,8 +250,7 @@ def run_analyze(request: AnalyzeRequest) -> AnalyzeOutcome:
     if not raw.has_pose.any():
         raise InputError(f"{source_path}: no person found in any of {len(raw)} frames")
 
-    side = request.plan.side if request.plan is not None and request.side == "auto" else request.side
-    analysis = analyse_track(raw, spec, side=side, options=request.measure_options)
+    analysis = analyse_track(raw, spec, side=request.side, options=request.measure_options)
     outputs = [METRICS_NAME] + ([VIDEO_NAME] if request.write_video else [])
     plan = {"plan": analysis_plan(request.plan, analysis)} if request.plan is not None else {}
     report = make_report(analysis, source=str(source_path), fps=fps,

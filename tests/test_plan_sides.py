@@ -49,17 +49,18 @@ def test_analyze_with_a_left_plan_on_a_right_leg_track_says_the_plan_side_and_th
     plan = _plan(tmp_path, "straight_leg_raise", '["left"]', "sets = 2\nreps = 10")
     report, out = _analyze(tmp_path, "straight_leg_raise_right_side", "straight_leg_raise", plan, capsys)
     assert CONTRACT <= set(report)
-    assert report["side"] == "left"  # the plan's one side is analysed, like --side left
+    assert report["side"] == "right" and len(report["reps"]) == 5  # what was done is recorded as done
     section = report["plan"]
     assert (section["sides"], section["side_analysed"], section["side_worked"], section["side_matches"]) == (
-        ["left"], "left", "right", False)
+        ["left"], "right", "right", False)
     assert section["dose"]["reps"] == 10 and section["dose"]["sets"] == 2
     assert section["reps_other_side"] == 5 and section["reps_toward_plan"] == 0
     line = "Today's plan is the left leg, but the right leg did the work (5 reps)"
     assert section["message"].startswith(line) and line in out
     assert main(["history", "list", "--json"]) == 0
     (session,) = json.loads(capsys.readouterr().out)
-    assert (session["side"], session["patient"], session["plan"]) == ("left", "P-0042", str(plan))
+    assert (session["side"], session["reps"], session["patient"], session["plan"]) == (
+        "right", 5, "P-0042", str(plan))
 
 
 def test_analyze_with_a_plan_whose_side_did_the_work_says_nothing_more(tmp_path, capsys):

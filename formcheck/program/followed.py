@@ -5,8 +5,9 @@
     plan_line(report)   # "Today's plan is the left leg, but the right leg did the work (5 reps): ..."
     report["plan"] = analysis_plan(Following(path, patient, due), analysis)    # the same, for `analyze`
 
-A one-side plan is analysed on that side (like an explicit --side). Which leg did the work is told apart by
-the engine's own side finding (the run with the side found, `side="auto"`): a rep or hold it gives to a side
+`analyze` finds the working side itself (what was done is recorded as done; an explicit --side still forces
+one), and the plan's sides are compared with it; live runs the plan's sides in turn. Which leg did the work is
+told apart by the engine's own side finding (the run with the side found, `side="auto"`): a rep or hold it gives to a side
 the plan does not prescribe is the other leg working, and the reps and holds of the analysed side that overlap
 it in time do not count toward the plan (on that side the checker saw the other leg's movement).
 """
@@ -33,12 +34,6 @@ class Following:
     path: str
     patient: str
     due: DueExercise
-
-    @property
-    def side(self) -> str:
-        """The side to analyse: the plan's one side of a one-sided exercise, else "auto" (the side is found)."""
-        sides = self.due.sides
-        return sides[0] if len(sides) == 1 and self.due.spec.sides != "bilateral" else "auto"
 
 
 @dataclass(frozen=True)
