@@ -27,6 +27,7 @@ import numpy as np
 from formcheck import __version__
 from formcheck.outputs.annotate import FrameAnnotator
 from formcheck.measures.stance import stance_clock
+from formcheck.kinematics.camera_height import CameraHeight, camera_problem, estimate_camera_height
 from formcheck.kinematics.coverage import pose_lost_spans
 from formcheck.kinematics.context import POSITIONS, VIEWS, detect_position, detect_view
 from formcheck.engine.engine import Engine, run as run_engine
@@ -115,8 +116,21 @@ def analyse_track(
     views, view = detect_view(cleaned, table)
     positions = detect_position(cleaned, table)
     result, columns = run_engine(spec, table, positions, views, cleaned.t_s, side=side)
+    result = withhold_for_camera(spec, result, estimate_camera_height(cleaned))
     measures = measure_exercise(spec, cleaned, table, positions, views, result, options, unsmoothed=unsmoothed)
     return Analysis(track, cleaned, table, positions, views, view, spec, result, columns, measures, side)
+
+
+def withhold_for_camera(spec: ExerciseSpec, result: EngineResult, camera: CameraHeight | None) -> EngineResult:
+    """The form rules not measured, with the reason, when the camera stands clearly outside the heights the spec
+    is judged from (the safety rule is still watched; reps and holds are still counted)."""
+    heights = spec.setup.camera_height_m
+    reason = camera_problem(heights.min, heights.max, camera) if heights is not None else None
+    if reason is None:
+        return result
+    withheld = {rule.id for rule in spec.rules}
+    return replace(result, violations=tuple(v for v in result.violations if v.rule not in withheld),
+                   not_measured={**result.not_measured, **{r: reason for r in sorted(withheld)}})
 
 
 def _most_common(codes: np.ndarray, names: tuple[str, ...], seen: np.ndarray) -> str:

@@ -93,8 +93,9 @@ class Cell:
         if self.out_of_frame > 0:
             out.append(f"body partly out of the picture in {self.out_of_frame:.0%} of frames")
         if self.unmeasured:
-            out.append(f"rightly not measured with the body turned {self.turn_deg:.0f} degrees: "
-                       + ", ".join(self.unmeasured))
+            where = f"the body turned {self.turn_deg:.0f} degrees" + (", the camera outside its heights"
+                                                                      if self.outside else "")
+            out.append(f"rightly not measured ({where}): " + ", ".join(self.unmeasured))
         out.extend(f"outside the spec's set-ups: {why}" for why in self.outside)
         return out
 

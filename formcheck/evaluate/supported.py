@@ -27,6 +27,7 @@ from formcheck.synth.simulate import Simulation
 
 TURN_MARGIN_DEG: Final = 5.0
 TURN_WORD: Final = "turned"  # the engine's turn reason says "turned too far"
+CAMERA_WORD: Final = "camera too low"  # analyze's reason when the camera is below a spec's heights
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,12 @@ class CellSupport:
         return not self.outside
 
     def rightly_unmeasured(self, report: Mapping[str, Any]) -> tuple[str, ...]:
-        """The rules past or near their turn limit that the report calls not measured for the turn."""
+        """The rules past or near their turn limit that the report calls not measured for the turn, and, with
+        the camera outside the spec's declared heights, those it calls not measured for the camera."""
         said = report.get("not_measured") or {}
-        return tuple(r for r in (*self.beyond, *self.near) if TURN_WORD in str(said.get(r, "")))
+        turned = [r for r in (*self.beyond, *self.near) if TURN_WORD in str(said.get(r, ""))]
+        camera = [r for r, why in said.items() if self.outside and CAMERA_WORD in str(why) and r not in turned]
+        return tuple(turned + camera)
 
     def truth_without(self, truth: Mapping[str, Any], report: Mapping[str, Any]) -> dict[str, Any]:
         """The truth less the violation windows of the rules the report rightly did not measure."""

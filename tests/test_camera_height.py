@@ -1,0 +1,65 @@
+"""The camera's height estimated from a person standing tall, and the form rules withheld ("camera too low")
+when it is clearly below the heights a spec is judged from."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from formcheck.cli import main
+from formcheck.kinematics.camera_height import MARGIN_M, camera_problem, estimate_camera_height
+from formcheck.synth.scripts import find_clip
+from formcheck.synth.setups import find_setup, simulate_setup
+from formcheck.synth.truetrack import true_track
+from formcheck.track_io import write_track
+
+STANDING = ("single_leg_stance_left_holds_front", "single_leg_squat_right_valgus_front", "jump_landing_front",
+            "hip_hike_right_step_front")
+
+
+def _track(clip: str, setup: str):
+    sim = simulate_setup(find_clip(clip), find_setup(setup), 0)
+    return true_track(sim.landmarks, sim.t_s, sim.clip.camera), sim.clip.camera.height_m
+
+
+@pytest.mark.parametrize("clip", STANDING)
+@pytest.mark.parametrize("setup", ["baseline", "low_0.3m", "low_0.6m", "high_1.6m", "near_2.5m", "far_4.5m",
+                                   "yaw_+30", "small_0.85", "floor_phone"])
+def test_the_camera_height_is_estimated_within_a_fifth_of_a_metre(clip, setup):
+    track, true_height = _track(clip, setup)
+    camera = estimate_camera_height(track)
+    assert camera is not None and camera.frames >= 10
+    assert -0.05 <= camera.height_m - true_height <= 0.2
+
+
+def test_lying_down_nothing_is_estimated():
+    track, _ = _track("bridge_side", "baseline")
+    assert estimate_camera_height(track) is None
+
+
+def test_only_a_camera_clearly_too_low_is_a_problem():
+    track, _ = _track("single_leg_stance_left_holds_front", "low_0.3m")
+    camera = estimate_camera_height(track)
+    reason = camera_problem(0.6, 1.6, camera)
+    assert reason is not None and reason.startswith("camera too low: about 0.4 m") and "raise the camera" in reason
+    assert camera_problem(camera.height_m + MARGIN_M - 0.01, 1.6, camera) is None  # within the margin
+    assert camera_problem(0.6, 1.6, None) is None
+    high, _ = _track("single_leg_stance_left_holds_front", "high_1.6m")
+    assert camera_problem(0.6, 1.6, estimate_camera_height(high)) is None
+
+
+def test_analyze_withholds_the_form_rules_from_a_camera_on_the_floor(tmp_path, capsys):
+    track, _ = _track("single_leg_stance_right_faults_front", "low_0.3m")  # pelvic drop and trunk lean faults
+    path = tmp_path / "low.track.csv"
+    write_track(track, path)
+    out = tmp_path / "out"
+    assert main(["analyze", str(path), "-e", "single_leg_stance", "--out", str(out), "--no-video",
+                 "--no-history"]) == 0
+    printed = capsys.readouterr().out
+    report = json.loads((out / "report.json").read_text())
+    assert {"pelvic_drop", "trunk_lean"} <= set(report["not_measured"])
+    assert all(report["not_measured"][r].startswith("camera too low") for r in ("pelvic_drop", "trunk_lean"))
+    assert not [v for v in report["violations"] if v["rule"] in ("pelvic_drop", "trunk_lean")]
+    assert report["holds"], "the stances are still timed"
+    assert "camera too low" in printed
