@@ -63,3 +63,28 @@ def test_analyze_withholds_the_form_rules_from_a_camera_on_the_floor(tmp_path, c
     assert not [v for v in report["violations"] if v["rule"] in ("pelvic_drop", "trunk_lean")]
     assert report["holds"], "the stances are still timed"
     assert "camera too low" in printed
+
+
+def _guide_messages(setup: str) -> list[str]:
+    import numpy as np
+
+    from formcheck.live.setup import SetupGuide
+    from formcheck.specs.spec import resolve_spec
+
+    track, _ = _track("single_leg_stance_left_holds_front", setup)
+    guide = SetupGuide(resolve_spec("single_leg_stance", None))
+    image = np.full((track.image_size[1], track.image_size[0], 3), 128, np.uint8)
+    said = []
+    for i in range(60):  # two seconds of standing in front of the camera, before the stance
+        advice = guide.update(float(track.t_s[i]), image, track.landmarks[i], 0, False, 0.0, track.world[i])
+        said.append(advice.message or "")
+    return said
+
+
+def test_live_set_up_guidance_asks_to_raise_a_camera_on_the_floor():
+    said = _guide_messages("low_0.3m")
+    assert any(m.startswith("The camera is too low (about 0.4 m from the floor): raise it") for m in said), said
+
+
+def test_live_set_up_guidance_says_nothing_of_a_camera_at_a_good_height():
+    assert not any("camera is too low" in m for m in _guide_messages("baseline"))

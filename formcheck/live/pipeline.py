@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.analyze import Analysis, make_report
+from formcheck.analyze import Analysis, make_report, withhold_for_camera
+from formcheck.kinematics.camera_height import estimate_camera_height
 from formcheck.kinematics.context import ContextStream, overall_view
 from formcheck.engine.engine import Engine
 from formcheck.engine.summary import merge_results
@@ -164,6 +165,7 @@ class LivePipeline:
         self.segments: list[Segment] = [Segment(Engine(spec, self.names, side=side), side, 0)]
         self._steps = 0
         self._last_t_s = -np.inf
+        self._last_world: np.ndarray | None = None
 
     @property
     def engine(self) -> Engine:
@@ -172,6 +174,11 @@ class LivePipeline:
     @property
     def last_t_s(self) -> float:
         return self._last_t_s
+
+    @property
+    def last_world(self) -> np.ndarray | None:
+        """The last frame's world landmarks (None before the first frame)."""
+        return self._last_world
 
     def step(self, frame_index: int, t_s: float, detected: DetectedPose | None) -> FrameOutcome:
         """Run one frame through the pipeline (frames in time order)."""
@@ -186,6 +193,7 @@ class LivePipeline:
         status = self.engine.status
         self._steps += 1
         self._last_t_s = t_s
+        self._last_world = world
         self._remember(frame_index, t_s, landmarks, world, row.values, row.confidence, view, position,
                        self.engine.frame_state())
         self.record.unsmoothed.append(cleaned)
@@ -255,6 +263,7 @@ class LivePipeline:
         positions = rec.positions.array(dtype=int)
         result = merge_results([s.result for s in segments if s.kept and s.result is not None]
                                or [segments[-1].result])
+        result = withhold_for_camera(self.spec, result, estimate_camera_height(track))
         state = rec.engine_state.array()
         columns = {
             "in_position": state[:, 0].astype(np.int8),

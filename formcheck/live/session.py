@@ -331,7 +331,7 @@ class LiveSession:
             return Banner(message, "stop")
         landmarks = outcome.landmarks if outcome.has_pose else None
         advice = self.guide.update(outcome.t_s, image, landmarks, outcome.view, status.in_position,
-                                   body_turn(outcome.values, self.pipeline.names))
+                                   body_turn(outcome.values, self.pipeline.names), self.pipeline.last_world)
         paused = self.coach.away(outcome.t_s, advice.stage == EXERCISE and advice.problem == "nobody",
                                  status.in_position)
         if paused is not None:  # walked out: paused until back in the starting position

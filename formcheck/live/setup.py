@@ -2,7 +2,8 @@
 
 `SetupGuide.update(...)` is called per frame and says what to tell the patient, one thing at a time,
 in this order: too dark, nobody in view, body cut off, too close / too far, wrong camera view, the body turned
-outside the exercise's set-up (the same check its rules are gated by: "turn to face the camera"); once
+outside the exercise's set-up (the same check its rules are gated by: "turn to face the camera"), the camera
+clearly below the heights the exercise is judged from (`camera_watch`, when given the world landmarks); once
 all is well for `settle_s`, "get into the starting position" until the engine sees it.
 """
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from formcheck.engine.plan import turn_problem
 from formcheck.kinematics.context import VIEWS
+from formcheck.live.camera_watch import CameraWatch
 from formcheck.landmarks import INDEX
 from formcheck.specs.spec import POSITION_OF_START, ExerciseSpec
 
@@ -103,6 +105,7 @@ class SetupGuide:
         self.stage = SETUP
         self._good_since: float | None = None
         self._last_seen_s: float | None = None
+        self._camera: CameraWatch | None = None
 
     def check(self, image: np.ndarray, landmarks: np.ndarray | None, view_code: int,
               turn_deg: float = float("nan")) -> SetupAdvice | None:
@@ -126,12 +129,20 @@ class SetupGuide:
         if seen_view in ("front", "side") and seen_view != self.spec.view:
             want = "from the side" if self.spec.view == "side" else "from the front"
             return SetupAdvice(SETUP, f"Turn or move the camera: it should see you {want}", "view")
-        return turn_advice(self.spec, turn_deg)
+        turned = turn_advice(self.spec, turn_deg)
+        if turned is not None:
+            return turned
+        low = self._camera.problem(self.spec) if self._camera is not None else None
+        return SetupAdvice(SETUP, low, "camera_low") if low else None
 
     def update(self, t_s: float, image: np.ndarray, landmarks: np.ndarray | None, view_code: int,
-               in_position: bool, turn_deg: float = float("nan")) -> SetupAdvice:
-        """Advance the guidance by one frame."""
+               in_position: bool, turn_deg: float = float("nan"), world: np.ndarray | None = None) -> SetupAdvice:
+        """Advance the guidance by one frame (``world``: the frame's world landmarks, for the camera height)."""
         has_pose = landmarks is not None and not np.isnan(landmarks[:, 0]).all()
+        if world is not None and self.stage != EXERCISE:
+            if self._camera is None:
+                self._camera = CameraWatch((image.shape[1], image.shape[0]))
+            self._camera.update(landmarks if has_pose else None, world)
         if has_pose:
             self._last_seen_s = t_s
         if self.stage == EXERCISE:
