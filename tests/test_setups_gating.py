@@ -106,7 +106,7 @@ def test_frontal_limits_default_and_can_be_set_per_measure():
     assert spec.frontal_limit("knee_fppa") == 6.0
     assert spec.frontal_limit("trunk_lateral_lean") == FRONTAL_PLANE_MAX_TURN_DEG["trunk_lateral_lean"]
     assert spec.frontal_limit("knee_flexion") is None  # sagittal: no facing needed
-    assert load_spec("lateral_band_walk").frontal_limit("trunk_lateral_lean") == 15.0
+    assert load_spec("lateral_band_walk").frontal_limit("trunk_lateral_lean") == 10.0
 
 
 def test_describe_shows_the_setups():
@@ -172,7 +172,7 @@ def test_sagittal_rules_are_not_gated_by_facing():
     assert knee and all(r.frontal_max_turn_deg is None for r in knee)
     band = compile_plan(load_spec("lateral_band_walk"), (*NAMES, "body_turn"))
     limits = {r.rule_id: r.frontal_max_turn_deg for r in band.rules}
-    assert limits == {"knee_above_hip": None, "knee_valgus": 10.0, "stance_width": 25.0, "trunk_lean": 15.0}
+    assert limits == {"knee_above_hip": None, "knee_valgus": 10.0, "stance_width": 25.0, "trunk_lean": 10.0}
 
 
 def test_outside_the_specs_turn_range_the_reason_names_the_camera():
