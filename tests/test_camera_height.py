@@ -50,19 +50,27 @@ def test_only_a_camera_clearly_too_low_is_a_problem():
 
 
 def test_analyze_withholds_the_form_rules_from_a_camera_on_the_floor(tmp_path, capsys):
-    track, _ = _track("single_leg_stance_right_faults_front", "low_0.3m")  # pelvic drop and trunk lean faults
+    track, _ = _track("single_leg_squat_right_valgus_front", "low_0.3m")  # knee valgus faults; judged from 0.6 m
     path = tmp_path / "low.track.csv"
     write_track(track, path)
     out = tmp_path / "out"
-    assert main(["analyze", str(path), "-e", "single_leg_stance", "--out", str(out), "--no-video",
+    assert main(["analyze", str(path), "-e", "single_leg_squat", "--out", str(out), "--no-video",
                  "--no-history"]) == 0
     printed = capsys.readouterr().out
     report = json.loads((out / "report.json").read_text())
-    assert {"pelvic_drop", "trunk_lean"} <= set(report["not_measured"])
-    assert all(report["not_measured"][r].startswith("camera too low") for r in ("pelvic_drop", "trunk_lean"))
-    assert not [v for v in report["violations"] if v["rule"] in ("pelvic_drop", "trunk_lean")]
-    assert report["holds"], "the stances are still timed"
+    assert {"knee_valgus", "pelvic_drop", "trunk_lean"} <= set(report["not_measured"])
+    assert all(report["not_measured"][r].startswith("camera too low") for r in ("knee_valgus", "trunk_lean"))
+    assert not [v for v in report["violations"] if v["rule"] in ("knee_valgus", "pelvic_drop", "trunk_lean")]
+    assert len(report["reps"]) == 5, "the squats are still counted"
     assert "camera too low" in printed
+    # the same exercise from a camera at hip height: the valgus is judged and found
+    track, _ = _track("single_leg_squat_right_valgus_front", "baseline")
+    write_track(track, path)
+    assert main(["analyze", str(path), "-e", "single_leg_squat", "--out", str(out), "--no-video",
+                 "--no-history"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert "knee_valgus" not in report["not_measured"]
+    assert any(v["rule"] == "knee_valgus" for v in report["violations"])
 
 
 def _guide_messages(setup: str) -> list[str]:
@@ -72,7 +80,7 @@ def _guide_messages(setup: str) -> list[str]:
     from formcheck.specs.spec import resolve_spec
 
     track, _ = _track("single_leg_stance_left_holds_front", setup)
-    guide = SetupGuide(resolve_spec("single_leg_stance", None))
+    guide = SetupGuide(resolve_spec("single_leg_squat", None))  # judged from 0.6 to 1.6 m
     image = np.full((track.image_size[1], track.image_size[0], 3), 128, np.uint8)
     said = []
     for i in range(60):  # two seconds of standing in front of the camera, before the stance

@@ -87,9 +87,9 @@ def test_frontal_rules_are_not_measured_where_the_turn_made_them_wrong(clip, set
 
 
 def test_a_hold_exercise_with_its_feet_out_of_the_picture_says_what_it_could_not_judge():
-    sim = _sim("single_leg_ball_toss_right_front", "floor_phone")  # the standing ankle below the picture
+    sim = _sim("single_leg_stance_right_faults_front", "floor_phone")  # the standing ankle below the picture
     track = true_track(sim.landmarks, sim.t_s, sim.clip.camera)
-    report = report_for_track(track, "single_leg_ball_toss", "x")
+    report = report_for_track(track, "single_leg_stance", "x")
     assert report["holds"] == [] and "outside the picture" in report["not_measured"]["holds"]
     assert "no hold could be timed" in report["not_measured"]["pelvic_drop"]
     assert exact_cell(sim).passed

@@ -112,7 +112,7 @@ def test_frontal_limits_default_and_can_be_set_per_measure():
 def test_describe_shows_the_setups():
     text = describe(load_spec("lateral_band_walk"))
     assert "Judged from: a front view, the body turned at most 40 degrees" in text
-    assert "the camera 0.6 to 1.6 m above the floor" in text
+    assert "the camera 0.3 to 1.6 m above the floor" in text
     assert "knee angle (front view) within 10" in text
 
 
