@@ -8,7 +8,8 @@ from typing import Any
 from formcheck.evaluate.matrix import SCHEMA, Cell, Matrix
 
 MARKS = {"pass": "ok", "not measured": "nm", "fail": "x", "outside": "o", "n/a": "-", "not run": "."}
-LEGEND = ("ok right; nm right, with rules rightly not measured (the body turned past their limit); x wrong; "
+LEGEND = ("ok right; nm right, with rules rightly not measured (the body turned past their limit, or a camera "
+          "too low); x wrong; "
           "o wrong, outside the set-ups the spec declares (not counted); - not applicable; . not run")
 
 
