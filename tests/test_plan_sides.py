@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 
 from formcheck.cli import main
 from formcheck.live import LiveRequest, run_live
@@ -154,12 +153,6 @@ def test_ask_in_terminal_speaks_the_question_then_takes_the_typed_answer():
         sound.close()
     assert any(QUESTIONS["after"] in c[-1] for c in commands)
     assert ask_in_terminal("after", lambda moment: None, None) is None  # no voice: asked all the same
-
-
-@pytest.mark.parametrize("sides, expected", [('["left"]', "left"), ('["left", "right"]', "auto")])
-def test_the_side_analysed_is_the_plans_one_side(tmp_path, sides, expected):
-    plan = load_plan(_plan(tmp_path, "single_leg_squat", sides, "reps = 5"))
-    assert Following(plan.path, plan.patient, due_exercise(plan, 0, plan.plan.start)).side == expected
 
 
 def test_the_other_legs_reps_seen_on_this_side_neither_fill_its_dose_nor_count_toward_the_plan(tmp_path):
