@@ -18,14 +18,21 @@ from typing import Final, Sequence
 import numpy as np
 
 from formcheck.engine.types import Hold
-from formcheck.kinematics.catalog import metric_segments, parse_metric
 from formcheck.kinematics.metrics import MetricTable
-from formcheck.landmarks import BODY_SIDES, LANDMARK_NAMES
-from formcheck.measures.common import col
+from formcheck.landmarks import LANDMARK_NAMES
+from formcheck.measures.unseen import (
+    MIN_SEEN_SHARE,
+    concrete_names,
+    landmark_words,
+    metric_points,
+    outside_edges,
+    rules_judged_only_while,
+    seen_share,
+    were,
+)
 from formcheck.specs.spec import ExerciseSpec
 from formcheck.track import PoseTrack
 
-MIN_SEEN_SHARE: Final = 0.5  # a hold criterion measured in fewer frames than this: holds are not timed
 # Metrics that read landmarks beyond their catalog parts (foot_lift compares the two ankles).
 EXTRA_POINTS: Final[dict[str, tuple[str, ...]]] = {"foot_lift": ("left_ankle", "right_ankle")}
 
@@ -40,34 +47,16 @@ def holds_not_measured(spec: ExerciseSpec, track: PoseTrack, table: MetricTable,
     if not people.any():
         return {}
     for criterion in spec.hold.criteria:
-        names = _concrete(criterion.metric)
-        seen = np.zeros(len(track), dtype=bool)
-        for name in names:
-            seen |= np.isfinite(col(table, name))
-        share = float(seen[people].mean())
+        names = concrete_names(criterion.metric)
+        share = seen_share(table, names, people)
         if share < MIN_SEEN_SHARE:
-            return {"holds": _reason(names, share, track, people), **_rules_not_judged(spec)}
+            judged = {} if spec.rep is not None else rules_judged_only_while(spec, "hold", "holds")
+            return {"holds": _reason(names, share, track, people), **judged}
     return {}
 
 
-def _rules_not_judged(spec: ExerciseSpec) -> dict[str, str]:
-    """The rules judged only during a hold, when no hold could be timed."""
-    if spec.rep is not None:
-        return {}
-    why = "judged only during a hold, and no hold could be timed (see holds)"
-    return {rule.id: why for rule in spec.rules if rule.when == "active"}
-
-
-def _concrete(metric: str) -> tuple[str, ...]:
-    """The metric's concrete columns: both sides of a sided template."""
-    ref = parse_metric(metric)
-    if ref is None or not ref.is_template:
-        return (metric,)
-    return tuple(n for n in (ref.name_for(s) for s in BODY_SIDES) if n is not None)
-
-
 def _points(names: tuple[str, ...]) -> list[int]:
-    points = {i for name in names for pair in metric_segments(name) for i in pair}
+    points = set(metric_points(names))
     for name in names:
         for base, extra in EXTRA_POINTS.items():
             if name.startswith(base):
@@ -81,23 +70,16 @@ def _reason(names: tuple[str, ...], share: float, track: PoseTrack, people: np.n
     points = _points(names)
     if not points:
         return head
-    xy = track.xy_px[people][:, points]
-    width, height = track.image_size
-    with np.errstate(invalid="ignore"):
-        outside = (xy[..., 1] > height) | (xy[..., 1] < 0) | (xy[..., 0] < 0) | (xy[..., 0] > width)
+    edges = outside_edges(track, people, points)
+    outside = edges["bottom"] | edges["top"] | edges["side"]
     share_out = outside.mean(axis=0)
     gone = [p for p, s in zip(points, share_out) if s >= 1.0 - MIN_SEEN_SHARE]
     if not gone:
-        return f"{head}: the {_words(points)} were hidden (not visible to the pose model); keep them in clear view"
+        return f"{head}: the {landmark_words(points)} were hidden (not visible to the pose model); keep them in clear view"
     feet = any(n.startswith("foot_lift") for n in names)
     why = ", so a lifted foot cannot be told from one on the floor" if feet else ""
-    below = bool((xy[..., 1] > height).any())
-    fix = "aim the camera lower or move it back" if below else "move the camera back or turn it toward you"
-    return (f"{head}: the {_words(gone)} {'were' if len(gone) > 1 else 'was'} outside the picture in "
+    fix = "aim the camera lower or move it back" if edges["bottom"].any() else \
+        "move the camera back or turn it toward you"
+    return (f"{head}: the {landmark_words(gone)} {were(gone)} outside the picture in "
             f"{float(share_out.max()):.0%} of them{why}; {fix} "
             "so that the whole body, feet included, stays in the picture")
-
-
-def _words(points: list[int]) -> str:
-    names = [LANDMARK_NAMES[i].replace("foot_index", "toes").replace("_", " ") for i in points]
-    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]

@@ -21,14 +21,20 @@ from typing import Final
 import numpy as np
 
 from formcheck.engine.types import EngineResult
-from formcheck.kinematics.catalog import metric_segments, parse_metric
 from formcheck.kinematics.metrics import MetricTable
-from formcheck.landmarks import BODY_SIDES, LANDMARK_NAMES
 from formcheck.measures.common import col
+from formcheck.measures.unseen import (
+    MIN_SEEN_SHARE,
+    concrete_names,
+    landmark_words,
+    metric_points,
+    outside_edges,
+    rules_judged_only_while,
+    were,
+)
 from formcheck.specs.spec import ExerciseSpec
 from formcheck.track import PoseTrack
 
-MIN_SEEN_SHARE: Final = 0.5  # the rep metric measured in fewer frames than this: reps are not counted
 # Where the landmarks left the picture, in words, and what to do about it.
 EDGES: Final[dict[str, tuple[str, str]]] = {
     "bottom": ("below the bottom of the picture", "aim the camera lower or move it back"),
@@ -44,9 +50,8 @@ def reps_not_measured(spec: ExerciseSpec, track: PoseTrack, table: MetricTable, 
     people = track.has_pose
     if not people.any():
         return None
-    for name in _rep_metric_names(spec.rep.metric, result.side):
-        seen = np.isfinite(col(table, name))[people]
-        share = float(seen.mean())
+    for name in concrete_names(spec.rep.metric, result.side):
+        share = float(np.isfinite(col(table, name))[people].mean())
         if share < MIN_SEEN_SHARE:
             return _reason(name, share, track, people)
     return None
@@ -56,43 +61,21 @@ def rules_not_judged(spec: ExerciseSpec, reps_reason: str | None) -> dict[str, s
     """Rule id -> why it was not judged, for the rules judged only during a rep when no rep could be counted."""
     if reps_reason is None or spec.hold is not None:
         return {}
-    why = "judged only during a rep, and no rep could be counted (see rep_count)"
-    return {rule.id: why for rule in spec.rules if rule.when == "active"}
-
-
-def _rep_metric_names(metric: str, side: str | None) -> tuple[str, ...]:
-    """The concrete rep metric of the working side; of both sides when no side was found."""
-    ref = parse_metric(metric)
-    if ref is None or not ref.is_template:
-        return (metric,)
-    sides = (side,) if side in BODY_SIDES else BODY_SIDES
-    return tuple(n for n in (ref.name_for(s) for s in sides) if n is not None)
+    return rules_judged_only_while(spec, "rep", "rep_count")
 
 
 def _reason(name: str, share: float, track: PoseTrack, people: np.ndarray) -> str:
     """The words: how often the metric was measured, and where its landmarks were instead."""
-    points = sorted({i for pair in metric_segments(name) for i in pair})
+    points = metric_points([name])
     head = f"reps not counted: {name} was measured in only {share:.0%} of the frames"
     if not points:
         return head
-    xy = track.xy_px[people][:, points]
-    width, height = track.image_size
-    with np.errstate(invalid="ignore"):
-        edges = {"bottom": xy[..., 1] > height, "top": xy[..., 1] < 0, "side": (xy[..., 0] < 0) | (xy[..., 0] > width)}
+    edges = outside_edges(track, people, points)
     outside = np.any([e.any(axis=1) for e in edges.values()], axis=0)
-    words = _landmark_words(points)
+    words = landmark_words(points)
     if outside.mean() >= 1.0 - MIN_SEEN_SHARE:
         edge = max(edges, key=lambda k: int(edges[k].any(axis=1).sum()))
         where, fix = EDGES[edge]
-        return (f"{head}: the body left the picture (the {words} {_were(points)} {where} in {outside.mean():.0%} "
+        return (f"{head}: the body left the picture (the {words} {were(points)} {where} in {outside.mean():.0%} "
                 f"of them); {fix} so that the whole body stays in the picture")
-    return f"{head}: the {words} {_were(points)} hidden (not visible to the pose model); keep them in clear view"
-
-
-def _landmark_words(points: list[int]) -> str:
-    names = [LANDMARK_NAMES[i].replace("foot_index", "toes").replace("_", " ") for i in points]
-    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
-
-
-def _were(points: list[int]) -> str:
-    return "were" if len(points) > 1 else "was"
+    return f"{head}: the {words} {were(points)} hidden (not visible to the pose model); keep them in clear view"
