@@ -24,6 +24,7 @@ from typing import Final
 
 import numpy as np
 
+from formcheck.geometry import joint_angle_deg
 from formcheck.landmarks import INDEX
 from formcheck.track import PoseTrack
 
@@ -45,10 +46,8 @@ class CameraHeight:
 
 def _knee_angles(world: np.ndarray, side: str) -> np.ndarray:
     hip, knee, ankle = (world[:, INDEX[f"{side}_{p}"]] for p in ("hip", "knee", "ankle"))
-    a, b = hip - knee, ankle - knee
     with np.errstate(invalid="ignore", divide="ignore"):
-        cos = np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
-        return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+        return joint_angle_deg(hip, knee, ankle)
 
 
 def _mid(points: np.ndarray, part: str) -> np.ndarray:

@@ -127,9 +127,10 @@ def _count(n: int, word: str) -> str:
 
 
 def analysis_plan(following: Following, analysis: Analysis) -> dict:
-    """The "plan" object of an analysis: its reps and holds against the engine's run on the side it finds."""
-    found, _ = run_engine(analysis.spec, analysis.table, analysis.positions, analysis.views, analysis.track.t_s,
-                          side="auto")
+    """The "plan" object of an analysis: its reps and holds against the engine's run on the side it finds (the
+    analysis itself, unless a side was forced)."""
+    found = analysis.result if analysis.side == "auto" else run_engine(
+        analysis.spec, analysis.table, analysis.positions, analysis.views, analysis.track.t_s, side="auto")[0]
     measured = analysis.measures.holds  # a measure's own holds (a stance test) replace the engine's
     holds = measured if measured is not None else analysis.result.holds
     found_holds = measured if measured is not None else found.holds
